@@ -1,0 +1,39 @@
+"""What every extractor returns: raw tables, text and metadata, nothing interpreted yet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class RawTable:
+    """A table as printed: rows of cell texts, merged cells already expanded.
+
+    `pages[i]` is the 1-based page of row i (None for HTML and text).
+    `origin` says how the grid was made: `html`, `pdf`, `tsv` (tab or '|' text rows).
+    """
+
+    rows: list[list[str]]
+    pages: list[int | None] = field(default_factory=list)
+    origin: str = "html"
+
+    def page_of(self, row: int) -> int | None:
+        return self.pages[row] if row < len(self.pages) else None
+
+
+@dataclass
+class Extracted:
+    """One document after extraction.
+
+    `text` is the whole visible text in reading order (tables included), used for
+    detection, metadata and the text-only table readers. `meta` holds page metadata
+    as found (keys: title, published, index_no, publisher, pdf_created).
+    """
+
+    format: str  # html | pdf | text
+    text: str
+    tables: list[RawTable] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)
+    page_count: int | None = None
+    needs_ocr: bool = False
+    encoding: str | None = None

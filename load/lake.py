@@ -1,0 +1,198 @@
+"""The Parquet lake: the source of truth, partitioned by report_year.
+
+Layout: DIR/lake/<table>/report_year=<YYYY>/part-<batch hash>.parquet. Each batch
+appends new part files; a doc_id already in the lake is never written twice, so
+re-running the same input writes nothing. Files are written to a temporary name
+and renamed, so a crash never leaves half a part behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from transform.model import DocumentResult
+
+DOCUMENTS_SCHEMA = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("source", pa.string()),
+        ("file_name", pa.string()),
+        ("format", pa.string()),
+        ("doc_type", pa.string()),
+        ("template", pa.string()),
+        ("agency", pa.string()),
+        ("report_year", pa.int32()),
+        ("published_date", pa.date32()),
+        ("index_no", pa.string()),
+        ("title", pa.string()),
+        ("status", pa.string()),
+        ("error", pa.string()),
+        ("page_count", pa.int32()),
+        ("encoding", pa.string()),
+        ("n_facts", pa.int32()),
+        ("size_bytes", pa.int64()),
+        ("ingested_at", pa.timestamp("us", tz="UTC")),
+        ("parser_version", pa.string()),
+    ]
+)
+
+FACTS_SCHEMA = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("report_year", pa.int32()),
+        ("key", pa.string()),
+        ("value", pa.float64()),
+        ("method", pa.string()),
+        ("page", pa.int32()),
+        ("table_index", pa.int32()),
+        ("row_index", pa.int32()),
+        ("col_index", pa.int32()),
+        ("raw_label", pa.string()),
+        ("raw_text", pa.string()),
+        ("unit", pa.string()),
+        ("note", pa.string()),
+        ("flags", pa.string()),
+        ("reason", pa.string()),
+        ("known", pa.bool_()),
+    ]
+)
+
+CHECKS_SCHEMA = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("report_year", pa.int32()),
+        ("identity", pa.string()),
+        ("level", pa.string()),
+        ("scope", pa.string()),
+        ("passed", pa.bool_()),
+        ("lhs", pa.float64()),
+        ("rhs", pa.float64()),
+        ("residual", pa.float64()),
+        ("keys", pa.string()),
+        ("detail", pa.string()),
+    ]
+)
+
+SCHEMAS = {"documents": DOCUMENTS_SCHEMA, "facts": FACTS_SCHEMA, "checks": CHECKS_SCHEMA}
+NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+
+
+def lake_dir(out_dir: Path) -> Path:
+    return Path(out_dir) / "lake"
+
+
+def table_files(out_dir: Path, table: str) -> list[Path]:
+    return sorted((lake_dir(out_dir) / table).glob("report_year=*/*.parquet"))
+
+
+def known_doc_ids(out_dir: Path) -> set[str]:
+    files = table_files(out_dir, "documents")
+    if not files:
+        return set()
+    return set(pq.ParquetDataset(files).read(columns=["doc_id"]).column("doc_id").to_pylist())
+
+
+def result_records(results: Iterable[DocumentResult], known_keys: set[str]) -> dict[str, list[dict]]:
+    docs, facts, checks = [], [], []
+    for r in results:
+        year = r.document.get("report_year")
+        docs.append(r.document)
+        for f in r.facts:
+            facts.append(
+                {
+                    "doc_id": r.doc_id,
+                    "report_year": year,
+                    "key": f.key,
+                    "value": f.value,
+                    "method": f.method,
+                    "page": f.page,
+                    "table_index": f.table_index,
+                    "row_index": f.row_index,
+                    "col_index": f.col_index,
+                    "raw_label": f.raw_label,
+                    "raw_text": f.raw_text,
+                    "unit": f.unit,
+                    "note": f.note,
+                    "flags": ",".join(f.flags),
+                    "reason": f.reason,
+                    "known": f.key in known_keys,
+                }
+            )
+        for c in r.checks:
+            checks.append(
+                {
+                    "doc_id": r.doc_id,
+                    "report_year": year,
+                    "identity": c.identity,
+                    "level": c.level,
+                    "scope": c.scope,
+                    "passed": c.passed,
+                    "lhs": c.lhs,
+                    "rhs": c.rhs,
+                    "residual": c.residual,
+                    "keys": ",".join(c.keys),
+                    "detail": c.detail,
+                }
+            )
+    return {"documents": docs, "facts": facts, "checks": checks}
+
+
+def _atomic_write(table: pa.Table, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".parquet.tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    os.replace(tmp, path)
+
+
+def _partition_name(year: int | None) -> str:
+    return f"report_year={NULL_PARTITION if year is None else year}"
+
+
+def write_batch(results: list[DocumentResult], out_dir: Path, known_keys: set[str]) -> list[DocumentResult]:
+    """Append the documents not yet in the lake; return those written.
+
+    Within a partition the documents part is written last, so a crash between
+    files leaves facts whose documents row is missing: the next run sees the
+    doc_id as new and writes it again, and the warehouse views keep the rows of
+    the part files listed in documents only (see warehouse.py).
+    """
+    seen = known_doc_ids(out_dir)
+    fresh: dict[str, DocumentResult] = {}
+    for r in results:
+        if r.doc_id not in seen and r.doc_id not in fresh:
+            fresh[r.doc_id] = r
+    if not fresh:
+        return []
+    batch_id = hashlib.sha256("".join(sorted(fresh)).encode()).hexdigest()[:16]
+    records = result_records(fresh.values(), known_keys)
+    for table in ("facts", "checks", "documents"):
+        rows = records[table]
+        by_year: dict[int | None, list[dict]] = {}
+        for row in rows:
+            by_year.setdefault(row["report_year"], []).append(row)
+        for year, part in sorted(by_year.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)):
+            # report_year lives in the partition path only (plain hive layout)
+            data = pa.Table.from_pylist(part, schema=SCHEMAS[table]).drop_columns(["report_year"])
+            _atomic_write(data, lake_dir(out_dir) / table / _partition_name(year) / f"part-{batch_id}.parquet")
+    return list(fresh.values())
+
+
+def read_table(out_dir: Path, table: str) -> pa.Table:
+    """The whole table, with report_year restored from the partition path."""
+    files = table_files(out_dir, table)
+    if not files:
+        return SCHEMAS[table].empty_table()
+    dataset = ds.dataset(
+        [str(f) for f in files],
+        format="parquet",
+        partitioning=ds.HivePartitioning.discover(infer_dictionary=False),
+        partition_base_dir=str(lake_dir(out_dir) / table),
+    )
+    return dataset.to_table()

@@ -1,0 +1,80 @@
+"""DIR/warehouse.duckdb: views over the Parquet lake, rebuilt by every load.
+
+The DuckDB file holds no data of its own, only views, so it can be deleted and
+rebuilt from the lake at any time (`govreports warehouse DIR`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from load import views
+from load.lake import SCHEMAS, lake_dir, table_files
+
+WAREHOUSE_NAME = "warehouse.duckdb"
+
+
+def warehouse_path(out_dir: Path) -> Path:
+    return Path(out_dir) / WAREHOUSE_NAME
+
+
+def _empty_select(table: str) -> str:
+    cols = ", ".join(f"CAST(NULL AS {_duck_type(f.type)}) AS {f.name}" for f in SCHEMAS[table])
+    return f"SELECT {cols} WHERE false"
+
+
+def _duck_type(arrow_type) -> str:
+    import pyarrow as pa
+
+    mapping = {
+        pa.string(): "VARCHAR",
+        pa.int32(): "INTEGER",
+        pa.int64(): "BIGINT",
+        pa.float64(): "DOUBLE",
+        pa.bool_(): "BOOLEAN",
+        pa.date32(): "DATE",
+    }
+    if pa.types.is_timestamp(arrow_type):
+        return "TIMESTAMPTZ"
+    return mapping[arrow_type]
+
+
+def base_view_sql(out_dir: Path, table: str) -> str:
+    """SELECT over one lake table; report_year comes back from the partition path as INTEGER."""
+    if not table_files(out_dir, table):
+        return _empty_select(table)
+    glob = (lake_dir(out_dir).resolve() / table / "*" / "*.parquet").as_posix()
+    cols = ", ".join(
+        "TRY_CAST(report_year AS INTEGER) AS report_year" if f.name == "report_year" else f.name
+        for f in SCHEMAS[table]
+    )
+    source = f"read_parquet('{glob}', hive_partitioning = true, union_by_name = true)"
+    if table == "documents":
+        return f"SELECT {cols} FROM {source}"
+    # Rows of a batch whose documents part was never written (a crash mid-batch) are not shown.
+    return f"SELECT {cols} FROM {source} WHERE doc_id IN (SELECT doc_id FROM {_raw_documents(out_dir)})"
+
+
+def _raw_documents(out_dir: Path) -> str:
+    glob = (lake_dir(out_dir).resolve() / "documents" / "*" / "*.parquet").as_posix()
+    return f"read_parquet('{glob}', hive_partitioning = true)"
+
+
+def connect(out_dir: Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(warehouse_path(out_dir)), read_only=read_only)
+
+
+def build_warehouse(out_dir: Path) -> Path:
+    """(Re)create the base views documents, facts, checks, then the analyst views."""
+    path = warehouse_path(out_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    try:
+        for table in SCHEMAS:
+            con.execute(f"CREATE OR REPLACE VIEW {table} AS {base_view_sql(out_dir, table)}")
+        views.create_views(con)
+    finally:
+        con.close()
+    return path

@@ -1,0 +1,119 @@
+"""The `govreports` command line. Commands are thin: they call the flows and plain functions."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from load.warehouse import connect
+from pipelines.ingest import NoInputError, RunSummary, discover
+from transform.reference import REPO_ROOT
+
+app = typer.Typer(help="Government information-disclosure annual reports → unified, validated facts.", no_args_is_help=True)
+console = Console()
+
+DEFAULT_OUT = REPO_ROOT / "data"
+SAMPLES = REPO_ROOT / "data" / "samples"
+EXAMPLE_QUERY = """
+SELECT d.agency, d.report_year, d.template, f.value AS applications_received
+FROM facts f JOIN documents d USING (doc_id)
+WHERE f.key = 's3.new_received.total'
+ORDER BY d.report_year, d.agency
+LIMIT 10
+""".strip()
+
+# Commands that live beside the capability they expose; each module has register(app).
+COMMAND_MODULES = ("pipelines.evaluate", "pipelines.crawl", "expectations.explain", "load.dictionary", "load.export")
+
+
+def _quiet_prefect() -> None:
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+def run_ingest(paths: list[str], out: Path, batch_size: int) -> RunSummary:
+    _quiet_prefect()
+    from pipelines.flows import ingest_flow
+
+    try:
+        inputs = discover(paths)
+    except NoInputError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    try:
+        summary = ingest_flow(inputs=inputs, out=str(out), batch_size=batch_size)
+    except OSError as exc:  # nothing could be written
+        console.print(f"[red]error:[/red] cannot write to {out}: {exc}")
+        raise typer.Exit(1) from exc
+    print_summary(summary)
+    return summary
+
+
+def print_summary(s: RunSummary) -> None:
+    console.print(
+        f"[bold]{s.inputs}[/bold] inputs: {s.written} written, {s.skipped_known} already in the lake (unchanged)"
+    )
+    if s.written:
+        t = Table("status", "documents", title="Documents by status")
+        for k, v in sorted(s.by_status.items()):
+            t.add_row(k, str(v))
+        console.print(t)
+        t = Table("template", "documents", title="Documents by template")
+        for k, v in sorted(s.by_template.items()):
+            t.add_row(k, str(v))
+        console.print(t)
+        console.print(f"facts written: [bold]{s.facts}[/bold]")
+        if s.failed_identities:
+            t = Table("identity", "failing instances", title="Failed identities")
+            for k, v in sorted(s.failed_identities.items()):
+                t.add_row(k, str(v))
+            console.print(t)
+        for source, error in s.errors[:20]:
+            console.print(f"[yellow]{source}[/yellow]: {error}")
+    console.print(f"warehouse: {s.warehouse}")
+    if s.data_docs:
+        console.print(f"data docs: {s.data_docs}")
+
+
+@app.command()
+def ingest(
+    paths: list[str] = typer.Argument(..., help="Report files or folders (searched recursively)."),
+    out: Path = typer.Option(DEFAULT_OUT, "--out", help="Output folder: lake/, warehouse.duckdb, data_docs/."),
+    batch_size: int = typer.Option(200, help="Documents per processing task."),
+) -> None:
+    """Ingest HTML, PDF and text reports into the Parquet lake and the DuckDB warehouse."""
+    run_ingest(paths, out, batch_size)
+
+
+@app.command()
+def run(out: Path = typer.Option(DEFAULT_OUT, "--out")) -> None:
+    """Ingest the bundled sample corpus (data/samples/), print the summary and an example query."""
+    run_ingest([str(SAMPLES)], out, 200)
+    con = connect(out)
+    try:
+        console.print("\n[bold]Example query[/bold] (duckdb " + str(out / "warehouse.duckdb") + "):")
+        console.print(EXAMPLE_QUERY)
+        console.print(con.sql(EXAMPLE_QUERY).df().to_string(index=False))
+    finally:
+        con.close()
+
+
+@app.command()
+def warehouse(out: Path = typer.Argument(DEFAULT_OUT)) -> None:
+    """Rebuild DIR/warehouse.duckdb from the Parquet lake."""
+    from load.warehouse import build_warehouse
+
+    console.print(f"rebuilt {build_warehouse(out)}")
+
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(_name).register(app)
+
+
+if __name__ == "__main__":
+    app()

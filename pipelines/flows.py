@@ -1,0 +1,50 @@
+"""Prefect flows. Each task handles a batch of documents, never a single cell or row.
+
+The task runner is Prefect's: the default thread pool here, or a Dask/Ray task
+runner (prefect-dask, prefect-ray) for a cluster, passed with `.with_options`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+
+from pipelines import ingest as spine
+from transform.model import DocumentResult, InputDoc
+
+
+@task(name="process-batch", retries=0)
+def process_batch_task(inputs: list[InputDoc]) -> list[DocumentResult]:
+    return spine.process_batch(inputs)
+
+
+@task(name="load-batch")
+def load_batch_task(results: list[DocumentResult], out_dir: str) -> list[DocumentResult]:
+    return spine.load_batch(results, Path(out_dir))
+
+
+@task(name="finish")
+def finish_task(summary: spine.RunSummary, out_dir: str) -> spine.RunSummary:
+    spine.finish(summary, Path(out_dir))
+    return summary
+
+
+@flow(name="govreports-ingest", log_prints=True)
+def ingest_flow(
+    paths: list[str] | None = None,
+    out: str = "data",
+    batch_size: int = spine.DEFAULT_BATCH_SIZE,
+    inputs: list[InputDoc] | None = None,
+) -> spine.RunSummary:
+    """discover → extract+transform+check (per batch) → load (per batch) → warehouse + validation."""
+    logger = get_run_logger()
+    docs = inputs if inputs is not None else spine.discover(paths or [])
+    summary = spine.RunSummary(out_dir=out, inputs=len(docs))
+    todo = spine.skip_known(docs, Path(out), summary)
+    logger.info("%d inputs, %d already loaded, %d to process", len(docs), summary.skipped_known, len(todo))
+    futures = [process_batch_task.submit(batch) for batch in spine.batched(todo, batch_size)]
+    # Loading stays sequential: one writer appends to the lake at a time.
+    for fut in futures:
+        summary.add(load_batch_task(fut.result(), out))
+    return finish_task(summary, out)
