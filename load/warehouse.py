@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 
+from expectations.cross_doc import create_cross_doc_views
 from load import views
 from load.lake import SCHEMAS, lake_dir, table_files
 
@@ -74,6 +75,7 @@ def build_warehouse(out_dir: Path) -> Path:
     try:
         for table in SCHEMAS:
             con.execute(f"CREATE OR REPLACE VIEW {table} AS {base_view_sql(out_dir, table)}")
+        create_cross_doc_views(con)
         views.create_views(con)
     finally:
         con.close()
