@@ -7,15 +7,19 @@ from dataclasses import dataclass, field
 
 @dataclass
 class RawTable:
-    """A table as printed: rows of cell texts, merged cells already expanded.
+    """A table as printed: rows of cell texts on a full grid.
+
+    A slot covered by a merged cell (colspan, or pdfplumber's merged cells) is None;
+    an empty printed cell is "". Rowspan copies of label cells keep their text.
 
     `pages[i]` is the 1-based page of row i (None for HTML and text).
     `origin` says how the grid was made: `html`, `pdf`, `tsv` (tab or '|' text rows).
     """
 
-    rows: list[list[str]]
+    rows: list[list[str | None]]
     pages: list[int | None] = field(default_factory=list)
     origin: str = "html"
+    line_numbers: list[int] = field(default_factory=list)  # text captures: 1-based line of each row
 
     def page_of(self, row: int) -> int | None:
         return self.pages[row] if row < len(self.pages) else None

@@ -14,7 +14,9 @@ from load.warehouse import connect
 from pipelines.ingest import NoInputError, RunSummary, discover
 from transform.reference import REPO_ROOT
 
-app = typer.Typer(help="Government information-disclosure annual reports → unified, validated facts.", no_args_is_help=True)
+app = typer.Typer(
+    help="Government information-disclosure annual reports → unified, validated facts.", no_args_is_help=True
+)
 console = Console()
 
 DEFAULT_OUT = REPO_ROOT / "data"

@@ -1,13 +1,25 @@
-"""One raw file → one DocumentResult (document row, facts, checks). Never raises."""
+"""One raw file → one DocumentResult (document row, facts, checks). Never raises.
+
+raw bytes → extract (tables, text, meta) → detect (doc type, layout, metadata)
+→ map tables (and text-only rows) onto unified keys → derived subtotals → identities.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
+from extract import extract
+from extract.model import Extracted
 from pipelines import __version__
-from transform.model import DocumentResult, InputDoc
+from transform.detect import DocumentFacts, detect
+from transform.identities import add_derived, check_identities
+from transform.model import DocumentResult, Fact, InputDoc
+from transform.reference import reference
+from transform.runtogether import facts_from_text
+from transform.tables import TableMapper
 
 FORMATS = {".html": "html", ".htm": "html", ".shtml": "html", ".pdf": "pdf", ".txt": "text"}
 
@@ -21,7 +33,7 @@ def base_document(doc: InputDoc, raw: bytes) -> dict:
         "doc_id": hashlib.sha256(raw).hexdigest(),
         "source": doc.source,
         "file_name": doc.file_name,
-        "format": FORMATS.get(doc.path.suffix.lower(), "unknown"),
+        "format": FORMATS.get(doc.path.suffix.lower()),
         "doc_type": None,
         "template": None,
         "agency": None,
@@ -40,6 +52,57 @@ def base_document(doc: InputDoc, raw: bytes) -> dict:
     }
 
 
+def map_facts(ex: Extracted, found: DocumentFacts) -> list[Fact]:
+    """Table cells first; rows the tables did not give are read from the text when possible."""
+    if found.doc_type != "annual_report" or found.template in (None, "narrative"):
+        return []
+    ref = reference()
+    facts = TableMapper(found.template, ref).feed(ex.tables)
+    have = {f.key for f in facts}
+    facts += [f for f in facts_from_text(ex.text, found.template, ref) if f.key not in have]
+    return facts
+
+
 def process_document(doc: InputDoc) -> DocumentResult:
-    raw = doc.path.read_bytes()
-    return DocumentResult(document=base_document(doc, raw))
+    try:
+        raw = doc.path.read_bytes()
+    except OSError as exc:
+        document = base_document(doc, b"")
+        document.update(doc_id=hashlib.sha256(str(doc.source).encode()).hexdigest(), status="failed",
+                        error=f"cannot read file: {exc}")
+        return DocumentResult(document=document)
+    document = base_document(doc, raw)
+    if document["format"] is None:
+        document.update(status="failed", error=f"unsupported file type: {doc.path.suffix or '(none)'}")
+        return DocumentResult(document=document)
+    try:
+        return transform(document, extract(raw, document["format"]))
+    except Exception as exc:  # one bad document never stops a batch; the error is kept with it
+        last = traceback.extract_tb(exc.__traceback__)[-1]
+        document.update(
+            status="failed",
+            error=f"{type(exc).__name__}: {exc} (at {Path(last.filename).name}:{last.lineno})",
+        )
+        return DocumentResult(document=document)
+
+
+def transform(document: dict, ex: Extracted) -> DocumentResult:
+    document.update(page_count=ex.page_count, encoding=ex.encoding)
+    if ex.needs_ocr:
+        document.update(status="needs_ocr", error="PDF has no text layer; OCR is not built yet")
+        return DocumentResult(document=document)
+    found = detect(ex)
+    document.update(
+        doc_type=found.doc_type,
+        template=found.template,
+        agency=found.agency,
+        report_year=found.report_year,
+        published_date=found.published_date,
+        index_no=found.index_no,
+        title=found.title,
+    )
+    ref = reference()
+    facts = add_derived(map_facts(ex, found), ref)
+    checks = check_identities(facts, found.template, ref)
+    document["n_facts"] = len(facts)
+    return DocumentResult(document=document, facts=facts, checks=checks)

@@ -39,6 +39,7 @@ class RowSpec:
     order: int
     derived: bool  # group header / computed subtotal: printed without values
     unit: str
+    parent: str = ""
     aliases: tuple[str, ...] = ()
 
     @property
@@ -154,6 +155,7 @@ def reference() -> Reference:
             order=int(r["order"]),
             derived=r["derived"] == "True",
             unit=r["unit"],
+            parent=r["parent"],
             aliases=alias_for(r["template"], "row", r["key"] or r["row_key"]),
         )
         for r in _read_csv("layout_rows.csv") + _extra_rows()

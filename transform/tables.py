@@ -1,0 +1,378 @@
+"""Raw table grids → unified facts, driven by the mapping tables.
+
+All tables of a document are read as one stream of rows, so tables split across
+pages (with or without a repeated header) need no special case: a block title or
+a header sets the state, data rows are mapped under it. Section 三 rows are
+aligned to the template's row sequence as a whole (see align.py), which keeps
+OCR-garbled labels usable as long as the rows come in template order.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from extract.model import RawTable
+from transform.align import ObservedRow, align_rows
+from transform.cells import CellValue, parse_cell
+from transform.labels import best_similarity, norm, similarity
+from transform.model import Fact
+from transform.reference import S3_COLUMNS, ColumnSpec, Reference, RowSpec
+
+BLOCK_TITLE = re.compile(r"第二十条第\(([一二三四五六七八九十]+)\)项")
+CN_NUMBERS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+S3_HEADER_WORDS = ("自然人", "商业企业", "申请人情况", "勾稽关系", "科研机构")
+S4_HEADER_WORDS = ("行政复议", "行政诉讼", "结果维持", "复议后起诉")
+LEGACY_HEADER_WORDS = ("统计指标", "指标名称")
+LEGACY_VALUE_HEADERS = ("统计数", "本年度", "本期实际", "本年", "数量", "年度")
+LEGACY_SKIP_HEADERS = ("历年累计", "本年累计", "累计")
+UNIT_CELLS = {"条", "件", "次", "篇", "个", "人", "人次", "万元", "元", "项", "单位", "计量单位"}
+UNSPLIT = re.compile(r"^(?P<label>.*?[^\d\s.,])\s+(?P<num>[-+]?\d[\d,]*(?:\.\d+)?)$")
+MIN_ROW_MATCH = 0.6
+
+
+@dataclass
+class Row:
+    table_index: int
+    row_index: int
+    page: int | None
+    cells: list[str | None]
+
+    def texts(self) -> list[str]:
+        return [c for c in self.cells if c]
+
+
+@dataclass
+class SplitRow:
+    labels: list[str]  # label cells, left to right (units removed)
+    values: list[tuple[int, str]]  # (column index, cell text) after the last label
+    unit: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The most specific label: the last non-empty label cell."""
+        return self.labels[-1] if self.labels else ""
+
+    @property
+    def full_label(self) -> str:
+        distinct: list[str] = []
+        for lab in self.labels:
+            if lab not in distinct:
+                distinct.append(lab)
+        return " ".join(distinct)
+
+
+def split_row(cells: list[str | None]) -> SplitRow:
+    """Label cells, then value cells. Covered (None) slots are skipped."""
+    last_label = -1
+    for i, c in enumerate(cells):
+        if c and parse_cell(c) is None:
+            last_label = i
+    labels, unit = [], None
+    for c in cells[: last_label + 1]:
+        if not c:
+            continue
+        if c in UNIT_CELLS:
+            unit = c
+        elif c not in labels or c != (labels[-1] if labels else None):
+            labels.append(c)
+    values = [(i, c) for i, c in enumerate(cells) if i > last_label and c is not None]
+    # A row printed unsplit: '行政处罚 8' with nothing (or only blanks) after it.
+    if labels and all(not v for _, v in values):
+        m = UNSPLIT.match(labels[-1])
+        if m:
+            labels[-1] = m.group("label")
+            values = [(last_label, m.group("num")), *values]
+    return SplitRow(labels=labels, values=values, unit=unit)
+
+
+def fit_values(values: list[tuple[int, str]], n: int) -> list[tuple[int, str]] | None:
+    """Exactly n value cells, dropping blank padding at the edges when there are too many."""
+    vals = list(values)
+    while len(vals) > n and vals and not vals[-1][1]:
+        vals.pop()
+    while len(vals) > n and vals and not vals[0][1]:
+        vals.pop(0)
+    return vals if len(vals) == n else None
+
+
+def by_positions(cells: list[str | None], positions: dict[int, str]) -> dict[str, tuple[int, str]] | None:
+    out = {}
+    for col, key in positions.items():
+        if col >= len(cells) or cells[col] is None or parse_cell(cells[col]) is None:
+            return None
+        out[key] = (col, cells[col])
+    return out
+
+
+@dataclass
+class TableMapper:
+    template: str
+    ref: Reference
+    facts: list[Fact] = field(default_factory=list)
+    mode: str | None = None
+    block: str | None = None
+    s2_positions: dict[int, ColumnSpec] = field(default_factory=dict)
+    s3_positions: dict[int, str] = field(default_factory=dict)
+    s3_rows: list[ObservedRow] = field(default_factory=list)
+    legacy_value_col: int | None = None
+    legacy_parent: str = ""
+    s4_done: bool = False
+
+    # -- reference lookups -------------------------------------------------------------
+    def block_titles(self) -> dict[int, str]:
+        """第二十条第（N）项 number → block key, from the mapping tables."""
+        return {int(b.removeprefix("art20_")): b for b in self.ref.blocks(self.template)}
+
+    def s2_columns(self) -> list[ColumnSpec]:
+        return self.ref.columns_for(self.template, "s2", self.block)
+
+    def s2_rows(self) -> list[RowSpec]:
+        return self.ref.rows_for(self.template, "s2", self.block)
+
+    # -- the stream --------------------------------------------------------------------
+    def feed(self, tables: list[RawTable]) -> list[Fact]:
+        for t_index, table in enumerate(tables):
+            for r_index, cells in enumerate(table.rows):
+                row_no = table.line_numbers[r_index] if table.line_numbers else r_index
+                self.feed_row(Row(t_index, row_no, table.page_of(r_index), cells))
+        self.flush_s3()
+        return self.facts
+
+    def feed_row(self, row: Row) -> None:
+        texts = row.texts()
+        if not texts:
+            return
+        joined = norm("".join(texts))
+        title = BLOCK_TITLE.search(joined)
+        if title and self.template != "legacy_stats":
+            self.start_block(title.group(1))
+            return
+        if self.is_legacy_header(texts):
+            self.start_legacy(row)
+            return
+        if self.is_s3_header(texts):
+            self.start_s3(row)
+            return
+        if self.is_s4_header(texts):
+            self.flush_s3()
+            self.mode = "s4"
+            return
+        handler = {"s2": self.s2_row, "s3": self.s3_row, "s4": self.s4_row, "legacy": self.legacy_row}
+        if self.mode in handler:
+            handler[self.mode](row)
+        elif self.template == "legacy_stats":
+            self.legacy_row(row)
+
+    # -- section 二 -------------------------------------------------------------------
+    def start_block(self, numeral: str) -> None:
+        self.flush_s3()
+        number = sum(CN_NUMBERS.get(ch, 0) for ch in numeral) if numeral != "十" else 10
+        self.block = self.block_titles().get(number)
+        self.mode = "s2" if self.block else None
+        self.s2_positions = {}
+
+    def s2_row(self, row: Row) -> None:
+        columns = self.s2_columns()
+        header = {
+            i: col
+            for i, c in enumerate(row.cells)
+            if c
+            for col in columns
+            if best_similarity(c, col.labels) >= 0.8
+        }
+        if header or any(norm(c) == "信息内容" for c in row.texts()):
+            if header:
+                self.s2_positions = header
+            return
+        split = split_row(row.cells)
+        spec, score = best_row(split, self.s2_rows())
+        if spec is None or score < MIN_ROW_MATCH or not split.values:
+            return
+        assigned = self.assign_s2(row, split, columns)
+        for col, (ci, text) in assigned.items():
+            self.emit(f"{spec.key}.{col.column_key}", text, row, ci, split, method="table")
+
+    def assign_s2(self, row: Row, split: SplitRow, columns: list[ColumnSpec]) -> dict[ColumnSpec, tuple[int, str]]:
+        if self.s2_positions:
+            placed = {
+                col: (i, row.cells[i])
+                for i, col in self.s2_positions.items()
+                if i < len(row.cells) and row.cells[i] is not None and parse_cell(row.cells[i]) is not None
+            }
+            if len(placed) == len(columns):
+                return placed
+        fitted = fit_values(split.values, len(columns))
+        if fitted is None:
+            return {}
+        return dict(zip(columns, fitted, strict=True))
+
+    # -- section 三 -------------------------------------------------------------------
+    def is_s3_header(self, texts: list[str]) -> bool:
+        return self.template in ("gov_2021", "gov_2019") and any(
+            w in norm(t) for t in texts for w in S3_HEADER_WORDS
+        ) and not any(parse_cell(t) is not None and parse_cell(t).value for t in texts)
+
+    def start_s3(self, row: Row) -> None:
+        if self.mode != "s3":
+            self.flush_s3()
+            self.mode = "s3"
+        labels = {lab: key for key, lab in zip(S3_COLUMNS, S3_COLUMN_LABELS, strict=True)}
+        for i, c in enumerate(row.cells):
+            if c and norm(c) in labels:
+                self.s3_positions[i] = labels[norm(c)]
+
+    def s3_row(self, row: Row) -> None:
+        split = split_row(row.cells)
+        values = fit_values(split.values, len(S3_COLUMNS))
+        if values is None and self.s3_positions:
+            placed = by_positions(row.cells, self.s3_positions)
+            values = [placed[k] for k in S3_COLUMNS] if placed and len(placed) == len(S3_COLUMNS) else None
+        if values is None:
+            if any(v for _, v in split.values):
+                self.s3_rows.append(ObservedRow(split.label, split.full_label, None, row))
+            return
+        self.s3_rows.append(ObservedRow(split.label, split.full_label, values, row))
+
+    def flush_s3(self) -> None:
+        if not self.s3_rows:
+            return
+        observed, self.s3_rows = self.s3_rows, []
+        for obs, spec, score in align_rows(observed, self.ref, self.template):
+            row: Row = obs.source
+            split = SplitRow(labels=[obs.label], values=[])
+            garbled = score < 0.5
+            if obs.values is None:
+                for col in S3_COLUMNS:
+                    self.facts.append(
+                        Fact(
+                            f"{spec.key}.{col}",
+                            None,
+                            method="table",
+                            page=row.page,
+                            table_index=row.table_index,
+                            row_index=row.row_index,
+                            raw_label=obs.full_label,
+                            flags=["unreadable"],
+                            reason="row has the wrong number of value cells",
+                        )
+                    )
+                continue
+            for col, (ci, text) in zip(S3_COLUMNS, obs.values, strict=True):
+                fact = self.emit(
+                    f"{spec.key}.{col}", text, row, ci, split, method="ocr_order" if garbled else "table"
+                )
+                fact.raw_label = obs.full_label
+                if garbled:
+                    fact.flag("garbled_label")
+
+    # -- section 四 -------------------------------------------------------------------
+    def is_s4_header(self, texts: list[str]) -> bool:
+        return self.template in ("gov_2021", "gov_2019") and sum(
+            any(w in norm(t) for t in texts) for w in S4_HEADER_WORDS
+        ) >= 2
+
+    def s4_row(self, row: Row) -> None:
+        columns = self.ref.columns_for(self.template, "s4")
+        split = split_row(row.cells)
+        if self.s4_done or sum(1 for _, v in split.values if v) < len(columns) // 2:
+            return
+        values = fit_values(split.values, len(columns))
+        if values is None:
+            return
+        for col, (ci, text) in zip(columns, values, strict=True):
+            self.emit(f"s4.{col.column_key}", text, row, ci, split, method="table")
+        self.s4_done = True
+
+    # -- legacy statistics tables -----------------------------------------------------
+    def is_legacy_header(self, texts: list[str]) -> bool:
+        return any(norm(t) in LEGACY_HEADER_WORDS for t in texts)
+
+    def start_legacy(self, row: Row) -> None:
+        self.mode = "legacy"
+        self.legacy_value_col = None
+        for i, c in enumerate(row.cells):
+            n = norm(c or "")
+            if n and not any(s in n for s in LEGACY_SKIP_HEADERS) and any(h in n for h in LEGACY_VALUE_HEADERS):
+                self.legacy_value_col = i
+                break
+
+    def legacy_row(self, row: Row) -> None:
+        split = split_row(row.cells)
+        if not split.labels:
+            return
+        candidates = self.ref.rows_for("legacy_stats", "legacy")
+        spec, score = best_legacy_row(split.label, candidates, self.legacy_parent, self.assigned_keys())
+        if spec is None or score < MIN_ROW_MATCH:
+            if split.values and any(v for _, v in split.values):
+                self.emit(f"legacy.raw.{norm(split.label)}", self.legacy_value(row, split)[1], row,
+                          self.legacy_value(row, split)[0], split, method="table").flag("unknown_row")
+            return
+        if not spec.key or spec.derived:
+            self.legacy_parent = spec.label
+            return
+        if not spec.block and not spec.label.startswith(("其中", "1", "2", "3", "4", "5", "6", "7", "8")):
+            self.legacy_parent = spec.label
+        if not split.values:
+            return
+        ci, text = self.legacy_value(row, split)
+        self.emit(spec.key, text, row, ci, split, method="table")
+
+    def legacy_value(self, row: Row, split: SplitRow) -> tuple[int, str]:
+        col = self.legacy_value_col
+        if col is not None and col < len(row.cells) and parse_cell(row.cells[col]) is not None:
+            return col, row.cells[col]
+        return split.values[0]
+
+    def assigned_keys(self) -> set[str]:
+        return {f.key for f in self.facts}
+
+    # -- output -------------------------------------------------------------------------
+    def emit(self, key: str, text: str, row: Row, col: int, split: SplitRow, method: str) -> Fact:
+        cell = parse_cell(text) or CellValue(None, ["unreadable"], reason=f"not a number: {text!r}")
+        fact = Fact(
+            key=key,
+            value=cell.value,
+            method=method,
+            page=row.page,
+            table_index=row.table_index,
+            row_index=row.row_index,
+            col_index=col,
+            raw_label=split.full_label,
+            raw_text=text,
+            unit=cell.unit or (split.unit if split.unit in ("元", "万元") else None),
+            note=cell.note,
+            flags=list(cell.flags),
+            reason=cell.reason,
+        )
+        self.facts.append(fact)
+        return fact
+
+
+S3_COLUMN_LABELS = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")
+
+
+def best_row(split: SplitRow, rows: list[RowSpec]) -> tuple[RowSpec | None, float]:
+    best, best_score = None, 0.0
+    for spec in rows:
+        score = max(best_similarity(split.label, spec.labels), 0.8 * best_similarity(split.full_label, spec.labels))
+        if score > best_score:
+            best, best_score = spec, score
+    return best, best_score
+
+
+def best_legacy_row(
+    label: str, rows: list[RowSpec], parent: str, taken: set[str]
+) -> tuple[RowSpec | None, float]:
+    """Best label match; under a block header, prefer the rows of that block (复议/诉讼 share labels)."""
+    best, best_score = None, 0.0
+    for spec in rows:
+        score = best_similarity(label, spec.labels)
+        if parent and spec.label != parent and similarity(spec.parent, parent) > 0.8:
+            score += 0.05
+        if spec.key and spec.key in taken:
+            score -= 0.2
+        if score > best_score:
+            best, best_score = spec, score
+    return best, best_score
+
