@@ -22,6 +22,8 @@ CN_DATE = re.compile(r"([〇○零O一二三四五六七八九]{4})年([一二�
 ISO_DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 INDEX_NO = re.compile(r"索\s*引\s*号\s*[:：|]?\s*\|?\s*([A-Za-z0-9][A-Za-z0-9\-/_.]{5,})")
 REPORT_PERIOD = re.compile(r"统计期限.{0,4}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
+BREADCRUMB = re.compile(r"位置|>|›|首页")
+AGENCY_LINE = re.compile(r"[\u4e00-\u9fff（）()]{2,30}(政府|局|委员会|办公室|区|县|市|旗|院|会|厅|部|署|中心|委|办)")
 AGENCY_TAIL = re.compile(r"(关于)?(?:(?:19|20)\d{2}\s*年度?)?(政府信息公开|政务信息公开|信息公开|政务公开).*$")
 
 
@@ -50,15 +52,22 @@ def find_title(ex: Extracted) -> str | None:
     line above when the agency is printed on a line of its own, as on PDF covers)."""
     if ex.meta.get("title"):
         return ex.meta["title"]
-    lines = [ln.strip() for ln in ex.text.split("\n") if ln.strip()][:40]
-    for i, line in enumerate(lines):
-        s = squeeze(line)
-        if len(s) > 80 or not re.search(r"报告|总结|年报", s):
-            continue
-        if re.match(r"^(?:19|20)\d{2}年", s) and i > 0 and len(squeeze(lines[i - 1])) <= 30:
-            return squeeze(lines[i - 1]) + s
-        return s
+    lines = [title_cell(ln) for ln in ex.text.split("\n") if ln.strip()][:40]
+    candidates = [(i, s) for i, s in enumerate(lines) if len(s) <= 80 and not BREADCRUMB.search(s)]
+    for pattern in (*rules()["report_title"], r"报告|总结"):
+        for i, s in candidates:
+            if not re.search(pattern, s):
+                continue
+            if re.match(r"^(?:19|20)\d{2}年", s) and i > 0 and AGENCY_LINE.fullmatch(lines[i - 1]):
+                return lines[i - 1] + s  # PDF covers print the agency on a line of its own
+            return s
     return lines[0] if lines else None
+
+
+def title_cell(line: str) -> str:
+    """A line without spaces; for a '|' row, its last non-empty cell."""
+    cells = [c for c in line.split("|") if c.strip()]
+    return squeeze(cells[-1] if cells else line)
 
 
 def is_report_title(title: str) -> bool:
@@ -101,7 +110,7 @@ def agency_of(title: str | None, text: str) -> str | None:
         return None
     t = squeeze(title)
     t = re.sub(r"^(?:19|20)\d{2}\s*年度?", "", t)  # '2018年加格达奇区政府信息公开…'
-    name = AGENCY_TAIL.sub("", t).rstrip("-_ ")
+    name = AGENCY_TAIL.sub("", t).rstrip("-_ ").split("关于")[0]
     if not name:
         return None
     # A bare region name ('加格达奇区' of '…区政府信息公开…'): the body names the government in full.

@@ -200,7 +200,10 @@ class TableMapper:
                 for i, col in self.s2_positions.items()
                 if i < len(row.cells) and row.cells[i] is not None and parse_cell(row.cells[i]) is not None
             }
-            if len(placed) == len(columns):
+            # Positions win only when they account for every printed number in the row
+            # (an unsplit '行政处罚 8' has its number in the label cell, not under the header).
+            printed = sorted(v for _, v in split.values if v)
+            if len(placed) == len(columns) and sorted(v for _, v in placed.values() if v) == printed:
                 return placed
         fitted = fit_values(split.values, len(columns))
         if fitted is None:
