@@ -1,12 +1,62 @@
-"""Placeholder: `govreports crawl` is not built yet."""
+"""`govreports crawl`: crawl portals' annual-report columns, archive every raw file, ingest the reports.
+
+Modules: discover (pure page reading), fetch (polite client), archive (raw snapshots),
+sites (YAML site specs), crawler (one source), run (sources → ingest → status table),
+flow (the Prefect flow and its nightly deployment). See docs/crawl.md.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+from transform.reference import REPO_ROOT
+
+DEFAULT_OUT = REPO_ROOT / "data"
 
 
 def register(app: typer.Typer) -> None:
-    @app.command(name="crawl", help="Crawl portals, archive raw files and ingest them (issue 5). Not built yet.")
-    def _not_built() -> None:
-        typer.echo("govreports crawl: not built yet")
-        raise typer.Exit(2)
+    @app.command(name="crawl")
+    def crawl(
+        sources: list[str] = typer.Argument(
+            None, help="Listing URLs or site-spec names from data/sites/ (default: every enabled spec)."
+        ),
+        out: Path = typer.Option(DEFAULT_OUT, "--out", help="Output folder: raw/, lake/, warehouse.duckdb."),
+        min_interval: float = typer.Option(None, help="Seconds between requests to one host (default 1.0)."),
+        max_per_host: int = typer.Option(None, help="Requests in flight per host (default 2)."),
+    ) -> None:
+        """Crawl portals' report columns, archive every response under OUT/raw/ and ingest the reports."""
+        from pipelines.crawl.run import crawl_and_ingest, format_status_table, specs_for
+        from pipelines.crawl.sites import SiteSpecError
+
+        overrides = {k: v for k, v in {"min_interval": min_interval, "max_per_host": max_per_host}.items() if v}
+        try:
+            specs = specs_for(sources, **overrides)
+        except SiteSpecError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        if not specs:
+            typer.echo("error: no sources given and no enabled site spec in data/sites/", err=True)
+            raise typer.Exit(2)
+        run = crawl_and_ingest(specs, out)
+        typer.echo(format_status_table(run.statuses))
+        if run.summary is None:
+            typer.echo("nothing new to ingest; warehouse unchanged")
+        else:
+            typer.echo(f"ingested {run.summary.written} new documents; warehouse: {run.summary.warehouse}")
+        if not all(s.listing_pages for s in run.statuses):
+            raise typer.Exit(1)
+
+    @app.command(name="crawl-serve")
+    def crawl_serve(
+        sources: list[str] = typer.Argument(None, help="Sources (default: every enabled spec in data/sites/)."),
+        out: Path = typer.Option(DEFAULT_OUT, "--out"),
+        cron: str = typer.Option("0 2 * * *", help="Cron schedule."),
+        timezone: str = typer.Option("Asia/Shanghai", help="Time zone of the cron schedule."),
+        min_interval: float = typer.Option(None, help="Seconds between requests to one host (default 1.0)."),
+    ) -> None:
+        """Serve the nightly crawl-and-ingest deployment (needs a Prefect server: see docs/crawl.md)."""
+        from pipelines.crawl.flow import serve_nightly
+
+        serve_nightly(sources or None, str(out), cron, timezone, min_interval)

@@ -1,0 +1,120 @@
+"""The raw archive: every fetched body as an immutable, content-addressed snapshot.
+
+Layout under DIR/raw/:
+  <sha[:2]>/<sha>.<ext>   the bytes as received (read-only once written)
+  fetches.jsonl           one JSON line per fetch: URL, final URL, time, status, headers, sha
+
+Snapshots are written to a temporary name and renamed, so a crash never leaves a
+partial file under its final name; the log is append-only, one line per write.
+Parsers read snapshots, never the network, so anything can be re-parsed later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+# Snapshot suffixes are those the ingest spine recognises (format is decided by suffix).
+CONTENT_TYPE_EXT = {
+    "text/html": ".html",
+    "application/xhtml+xml": ".html",
+    "application/pdf": ".pdf",
+    "text/plain": ".txt",
+    "application/msword": ".doc",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+}
+URL_EXT = {".pdf": ".pdf", ".doc": ".doc", ".docx": ".docx", ".wps": ".wps", ".txt": ".txt"}
+FETCH_LOG = "fetches.jsonl"
+
+
+@dataclass
+class FetchRecord:
+    """The sidecar of one fetch. `sha256`/`path` name the snapshot (for a 304: the one still valid)."""
+
+    url: str
+    final_url: str
+    fetched_at: str
+    status: int | None
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    size: int | None = None
+    sha256: str | None = None
+    path: str | None = None
+    encoding: str | None = None
+    not_modified: bool = False
+    error: str | None = None
+    attempts: int = 1
+
+
+def snapshot_ext(content_type: str | None, url: str) -> str:
+    """Suffix from the Content-Type, else from the URL; unknown bodies are '.bin'."""
+    mime = (content_type or "").split(";")[0].strip().lower()
+    if mime in CONTENT_TYPE_EXT:
+        return CONTENT_TYPE_EXT[mime]
+    suffix = Path(url.split("?")[0]).suffix.lower()
+    if suffix in (".html", ".htm", ".shtml", ".jhtml"):
+        return ".html"
+    return URL_EXT.get(suffix, ".bin")
+
+
+class Archive:
+    def __init__(self, out_dir: Path) -> None:
+        self.root = Path(out_dir) / "raw"
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.log_path = self.root / FETCH_LOG
+        self._lock = threading.Lock()
+        self._latest: dict[str, FetchRecord] = {}
+        for rec in self.records():
+            self._remember(rec)
+
+    def records(self) -> list[FetchRecord]:
+        if not self.log_path.exists():
+            return []
+        lines = self.log_path.read_text(encoding="utf-8").splitlines()
+        # A torn last line (crash mid-write) is ignored rather than failing every later crawl.
+        return [FetchRecord(**json.loads(line)) for line in lines if line.strip().endswith("}")]
+
+    def _remember(self, rec: FetchRecord) -> None:
+        if rec.sha256 and rec.status in (200, 304):
+            self._latest[rec.url] = rec
+
+    def latest(self, url: str) -> FetchRecord | None:
+        """The last successful fetch of `url` whose snapshot is on disk."""
+        rec = self._latest.get(url)
+        return rec if rec is not None and self.snapshot_path(rec).exists() else None
+
+    def snapshot_path(self, rec: FetchRecord) -> Path:
+        return self.root.parent / rec.path if rec.path else self.root / "missing"
+
+    def has_sha(self, sha: str) -> bool:
+        return any((self.root / sha[:2]).glob(f"{sha}.*"))
+
+    def store(self, content: bytes, ext: str) -> tuple[str, Path]:
+        """Write the snapshot once; identical bytes map to the same file."""
+        sha = hashlib.sha256(content).hexdigest()
+        path = self.root / sha[:2] / f"{sha}{ext}"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+            tmp.write_bytes(content)
+            os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+            os.replace(tmp, path)
+        return sha, path
+
+    def record(self, rec: FetchRecord) -> None:
+        line = json.dumps(asdict(rec), ensure_ascii=False) + "\n"
+        with self._lock:
+            with open(self.log_path, "a", encoding="utf-8") as fh:
+                fh.write(line)
+                fh.flush()
+                os.fsync(fh.fileno())
+            self._remember(rec)
+
+    def relative(self, path: Path) -> str:
+        return path.relative_to(self.root.parent).as_posix()

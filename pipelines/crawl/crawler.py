@@ -1,0 +1,235 @@
+"""Crawl one source: listing pages (with pagination) → report links → report pages and
+their attachments, every response archived. Then hand the archived bodies to the spine.
+
+A second crawl of an unchanged site sends conditional requests for listing and report
+pages (answered 304 when the server supports it) and does not request an archived
+attachment again: attachment URLs on these portals name immutable files. A report page
+whose bytes changed is archived and ingested as a new document; the old one stays.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipelines.crawl.archive import Archive, FetchRecord, snapshot_ext
+from pipelines.crawl.discover import (
+    Link,
+    attachment_kind,
+    attachment_links,
+    decode_page,
+    extract_links,
+    last_segment,
+    pagination_urls,
+    report_links,
+)
+from pipelines.crawl.fetch import PoliteClient, RateLimiter, Response
+from pipelines.crawl.sites import SiteSpec
+from transform.model import InputDoc
+
+PARSED_SUFFIXES = {".html", ".pdf", ".txt"}  # what the spine ingests; .doc/.docx/.wps are archived only
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    url: str
+    final_url: str
+    sha256: str
+    path: Path
+    content_type: str | None
+    fetched: bool  # False when the archived copy was reused without a request
+
+    @property
+    def is_html(self) -> bool:
+        return self.path.suffix == ".html"
+
+
+@dataclass
+class Report:
+    url: str
+    title: str
+    files: list[Snapshot] = field(default_factory=list)  # the page (if HTML) first, then attachments
+    errors: list[str] = field(default_factory=list)
+
+    def parsed(self) -> list[Snapshot]:
+        return [s for s in self.files if s.path.suffix in PARSED_SUFFIXES]
+
+    def input_for(self, snap: Snapshot) -> InputDoc:
+        """source: the report's URL; file_name: the last segment of the URL the body came from."""
+        return InputDoc(path=snap.path, source=self.url, file_name=last_segment(snap.final_url))
+
+    def inputs(self) -> list[InputDoc]:
+        return [self.input_for(s) for s in self.parsed()]
+
+    def not_parsed(self) -> list[Snapshot]:
+        return [s for s in self.files if s.path.suffix not in PARSED_SUFFIXES]
+
+
+@dataclass
+class SiteCrawl:
+    source: str
+    reports: list[Report] = field(default_factory=list)
+    listing_pages: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (url, why it was not fetched)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # listing pages that failed
+    requests: int = 0
+    bytes_fetched: int = 0
+    seconds: float = 0.0
+
+    def inputs(self) -> list[InputDoc]:
+        return [doc for r in self.reports for doc in r.inputs()]
+
+
+class SiteCrawler:
+    def __init__(self, spec: SiteSpec, archive: Archive, limiter: RateLimiter | None = None) -> None:
+        self.spec = spec
+        self.archive = archive
+        self.client = PoliteClient(spec.allowed_hosts, spec.politeness, on_robots=self.keep, limiter=limiter)
+        self.result = SiteCrawl(source=spec.name)
+
+    # --- fetching through the archive -----------------------------------------------------------------------
+
+    def keep(self, resp: Response, prev: FetchRecord | None = None) -> FetchRecord | None:
+        """Archive a response (any status with a body) and log the fetch; refusals were no fetch at all.
+
+        A 304 is logged against `prev`, the snapshot it confirms.
+        """
+        if resp.status is None and resp.error and resp.error.startswith("not fetched"):
+            return None
+        rec = FetchRecord(
+            url=resp.url,
+            final_url=resp.final_url,
+            fetched_at=resp.fetched_at,
+            status=resp.status,
+            content_type=resp.headers.get("content-type"),
+            etag=resp.headers.get("etag"),
+            last_modified=resp.headers.get("last-modified"),
+            error=resp.error,
+            attempts=resp.attempts,
+        )
+        if resp.not_modified and prev is not None:
+            rec.sha256, rec.path, rec.not_modified = prev.sha256, prev.path, True
+            rec.final_url, rec.content_type, rec.size, rec.encoding = (
+                prev.final_url,
+                prev.content_type,
+                prev.size,
+                prev.encoding,
+            )
+        elif resp.content is not None and not resp.not_modified:
+            ext = snapshot_ext(rec.content_type, resp.final_url)
+            sha, path = self.archive.store(resp.content, ext)
+            rec.sha256, rec.path, rec.size = sha, self.archive.relative(path), len(resp.content)
+            if ext in (".html", ".txt"):
+                rec.encoding = decode_page(resp.content, rec.content_type)[1]
+            self.result.bytes_fetched += len(resp.content)
+        self.archive.record(rec)
+        return rec
+
+    def snapshot(self, url: str, reuse: bool = False) -> tuple[Snapshot | None, str | None]:
+        """The current body of `url`, from the archive when `reuse`, else by a (conditional) request."""
+        prev = self.archive.latest(url)
+        if reuse and prev is not None:
+            return self._from_record(prev, fetched=False), None
+        resp = self.client.get(url, etag=prev and prev.etag, last_modified=prev and prev.last_modified)
+        rec = self.keep(resp, prev)
+        if rec is not None and rec.not_modified:
+            return self._from_record(rec, fetched=True), None
+        if rec is None or not resp.ok or resp.error:
+            return None, resp.error or f"HTTP {resp.status}"
+        return self._from_record(rec, fetched=True), None
+
+    def _from_record(self, rec: FetchRecord, fetched: bool) -> Snapshot:
+        return Snapshot(
+            url=rec.url,
+            final_url=rec.final_url,
+            sha256=rec.sha256 or "",
+            path=self.archive.snapshot_path(rec),
+            content_type=rec.content_type,
+            fetched=fetched,
+        )
+
+    def read_html(self, snap: Snapshot) -> str:
+        """Parsers read the snapshot, never the response."""
+        return decode_page(snap.path.read_bytes(), snap.content_type)[0]
+
+    # --- the crawl -------------------------------------------------------------------------------------------
+
+    def crawl(self) -> SiteCrawl:
+        started = time.monotonic()
+        try:
+            links = self.crawl_listings()
+            wanted = []
+            for link in links:
+                reason = self.client.refusal(link.url)
+                if reason:
+                    self.result.skipped.append((link.url, reason))
+                else:
+                    wanted.append(link)
+            with ThreadPoolExecutor(max_workers=max(1, self.spec.politeness.max_per_host)) as pool:
+                self.result.reports = list(pool.map(self.crawl_report, wanted))
+        finally:
+            self.result.requests = self.client.requests
+            self.result.seconds = time.monotonic() - started
+            self.client.close()
+        return self.result
+
+    def crawl_listings(self) -> list[Link]:
+        """Breadth-first over the listing pages; report links in the order found, each once."""
+        queue = deque(self.spec.start_urls)
+        seen = set(queue)
+        found: dict[str, Link] = {}
+        while queue and self.result.listing_pages < self.spec.max_pages:
+            url = queue.popleft()
+            snap, error = self.snapshot(url)
+            if snap is None:
+                self._note_failure(url, error or "no body")
+                continue
+            self.result.listing_pages += 1
+            html = self.read_html(snap)
+            candidates = extract_links(html, snap.final_url, self.spec.link_selector)
+            for link in report_links(candidates, self.spec.report_title):
+                found.setdefault(link.url, link)
+            pager_links = extract_links(html, snap.final_url, self.spec.next_selector or "a[href]")
+            next_urls = pagination_urls(html, pager_links, snap.final_url)
+            if self.spec.next_selector:
+                next_urls += [link.url for link in pager_links]
+            for nxt in next_urls:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    queue.append(nxt)
+        return list(found.values())
+
+    def _note_failure(self, url: str, error: str) -> None:
+        if error.startswith("not fetched"):
+            self.result.skipped.append((url, error))
+        else:
+            self.result.errors.append((url, error))
+
+    def crawl_report(self, link: Link) -> Report:
+        report = Report(url=link.url, title=link.text)
+        page, error = self.snapshot(link.url, reuse=attachment_kind(link.url) is not None)
+        if page is None:
+            report.errors.append(f"{link.url}: {error}")
+            return report
+        report.files.append(page)
+        if not page.is_html:
+            return report  # the link served the report file itself
+        html = self.read_html(page)
+        for att in attachment_links(extract_links(html, page.final_url, self.spec.attachment_selector)):
+            reason = self.client.refusal(att.url)
+            if reason:
+                self.result.skipped.append((att.url, reason))
+                continue
+            snap, error = self.snapshot(att.url, reuse=True)
+            if snap is None:
+                report.errors.append(f"{att.url}: {error}")
+            else:
+                report.files.append(snap)
+        return report
+
+
+def crawl_site(spec: SiteSpec, out_dir: Path, limiter: RateLimiter | None = None) -> SiteCrawl:
+    return SiteCrawler(spec, Archive(out_dir), limiter).crawl()

@@ -1,0 +1,134 @@
+"""Pure functions that read a fetched page: its text, its links, which links are reports,
+attachments or further listing pages, and which URLs the crawl may visit.
+
+Nothing here touches the network; the crawler hands in snapshot bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
+
+from selectolax.lexbor import LexborHTMLParser
+
+from extract.encoding import SUPERSETS, decode
+
+# A report title names the disclosure report (信息公开…年度报告 / 年报); notices *about*
+# writing or filing the reports, and readings of them, are not reports.
+REPORT_TITLE = re.compile(r"(政府|政务)?信息公开.{0,12}?(年度报告|年报|年度工作报告)")
+NOT_REPORT = re.compile(r"通知|解读|要点|编制|报送|考核|评估|第三方|图解|政策问答")
+NEXT_TEXT = re.compile(r"^\s*(下一页|下页|后一页|next|›|>|»)\s*$", re.I)
+# TRS WCM, the most common CMS on government portals, writes its pager in JavaScript:
+# createPageHTML(pageCount, currentPage, "index", "html") → index.html, index_1.html, …
+TRS_PAGER = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*[\"']([\w\-]+)[\"']\s*,\s*[\"'](\w+)[\"']")
+ATTACHMENT_KINDS = {".pdf": "pdf", ".doc": "doc", ".docx": "docx", ".wps": "wps"}
+HTTP_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_\-]+)", re.I)
+SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:")
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    text: str
+
+
+def decode_page(raw: bytes, content_type: str | None = None) -> tuple[str, str]:
+    """(text, encoding). A charset in the HTTP header wins; GBK/GB2312 decode as their superset GB18030."""
+    declared = HTTP_CHARSET.search(content_type or "")
+    if declared:
+        name = declared.group(1).lower()
+        name = SUPERSETS.get(name, name)
+        try:
+            return raw.decode(name), name
+        except (UnicodeDecodeError, LookupError):
+            pass  # the header lies often enough: fall back to the page's own declaration and detection
+    return decode(raw)
+
+
+def normalize_url(href: str, base_url: str) -> str | None:
+    """Absolute URL without fragment, or None for links that lead nowhere fetchable."""
+    href = (href or "").strip()
+    if not href or href.startswith("#") or href.lower().startswith(SKIP_SCHEMES):
+        return None
+    url = urldefrag(urljoin(base_url, href)).url
+    return url if urlsplit(url).scheme in ("http", "https") else None
+
+
+def extract_links(html: str, base_url: str, selector: str = "a[href]") -> list[Link]:
+    """Anchors in document order. The title attribute is preferred when the visible text is truncated."""
+    tree = LexborHTMLParser(html)
+    base = tree.css_first("base[href]")
+    if base is not None:
+        base_url = urljoin(base_url, base.attributes.get("href") or "")
+    links: list[Link] = []
+    for a in tree.css(selector):
+        url = normalize_url(a.attributes.get("href") or "", base_url)
+        if url is None:
+            continue
+        text = " ".join(a.text(separator=" ").split())
+        title = " ".join((a.attributes.get("title") or "").split())
+        links.append(Link(url=url, text=title if len(title) > len(text) else text))
+    return links
+
+
+def is_report_title(text: str, pattern: re.Pattern[str] = REPORT_TITLE) -> bool:
+    return bool(pattern.search(text)) and not NOT_REPORT.search(text)
+
+
+def attachment_kind(url: str) -> str | None:
+    """'pdf', 'doc', 'docx', 'wps' when the URL path names such a file, else None."""
+    return ATTACHMENT_KINDS.get(PurePosixPath(urlsplit(url).path).suffix.lower())
+
+
+def report_links(links: list[Link], pattern: re.Pattern[str] = REPORT_TITLE) -> list[Link]:
+    """Links whose text is a report title, first occurrence of each URL."""
+    seen: set[str] = set()
+    found = []
+    for link in links:
+        if link.url not in seen and is_report_title(link.text, pattern):
+            seen.add(link.url)
+            found.append(link)
+    return found
+
+
+def attachment_links(links: list[Link]) -> list[Link]:
+    seen: set[str] = set()
+    found = []
+    for link in links:
+        if link.url not in seen and attachment_kind(link.url):
+            seen.add(link.url)
+            found.append(link)
+    return found
+
+
+def pagination_urls(html: str, links: list[Link], page_url: str) -> list[str]:
+    """Further listing pages: 下一页-style anchors and the TRS createPageHTML pager."""
+    urls = [link.url for link in links if NEXT_TEXT.match(link.text)]
+    pager = TRS_PAGER.search(html)
+    if pager:
+        count, _current, stem, ext = int(pager.group(1)), int(pager.group(2)), pager.group(3), pager.group(4)
+        urls += [urljoin(page_url, f"{stem}_{i}.{ext}") for i in range(1, count)]
+    return list(dict.fromkeys(urls))
+
+
+def host_allowed(url: str, allowed_hosts: list[str]) -> bool:
+    """Exact host names, or '*.example.gov.cn' for a domain and its subdomains. Ports are ignored."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("http", "https") or not host:
+        return False
+    for allowed in allowed_hosts:
+        allowed = allowed.lower()
+        if allowed.startswith("*.") and (host == allowed[2:] or host.endswith(allowed[1:])):
+            return True
+        if host == allowed:
+            return True
+    return False
+
+
+def last_segment(url: str) -> str:
+    """The file name a URL serves: its last path segment, decoded ('' paths give 'index.html')."""
+    name = unquote(PurePosixPath(urlsplit(url).path).name)
+    return name or "index.html"

@@ -1,0 +1,260 @@
+"""A polite HTTP client: robots.txt, per-host rate and concurrency limits, retries with
+backoff on 5xx and timeouts (never on 4xx), redirects only within the allowed hosts,
+timeouts and a size limit on every body.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urljoin, urlsplit
+from urllib.robotparser import RobotFileParser
+
+import httpx
+
+from pipelines import __version__
+from pipelines.crawl.discover import host_allowed
+
+USER_AGENT = f"govreports-crawler/{__version__} (+https://github.com/govreports/govreports; open-data research)"
+ROBOTS_AGENT = "govreports-crawler"
+REDIRECTS = {301, 302, 303, 307, 308}
+KEPT_HEADERS = ("content-type", "etag", "last-modified", "content-length", "location")
+
+
+@dataclass(frozen=True)
+class Politeness:
+    """Defaults suit a small government server: one request per second, two at a time, per host."""
+
+    min_interval: float = 1.0  # seconds between request starts to one host (robots Crawl-delay wins if longer)
+    max_per_host: int = 2
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    max_bytes: int = 50 * 1024 * 1024
+    retries: int = 3
+    backoff: float = 2.0  # first retry waits this long, then doubles
+    max_redirects: int = 5
+    max_crawl_delay: float = 30.0
+    user_agent: str = USER_AGENT
+    obey_robots: bool = True
+
+
+@dataclass
+class Response:
+    """What one GET came to. `content` is None when nothing usable arrived (see `error`)."""
+
+    url: str
+    final_url: str
+    status: int | None
+    headers: dict[str, str] = field(default_factory=dict)
+    content: bytes | None = None
+    error: str | None = None
+    fetched_at: str = ""
+    attempts: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200 and self.content is not None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+class RateLimiter:
+    """Spaces request starts to one host by at least `interval` seconds (thread-safe)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
+        self.clock, self.sleep = clock, sleep
+        self._next: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, host: str, interval: float) -> float:
+        """Block until `host` may be asked again; return the time waited."""
+        with self._lock:
+            now = self.clock()
+            start = max(now, self._next.get(host, now))
+            self._next[host] = start + interval
+        delay = start - now
+        if delay > 0:
+            self.sleep(delay)
+        return delay
+
+
+def backoff_delays(politeness: Politeness) -> list[float]:
+    """Waits before each retry: backoff, 2·backoff, 4·backoff, …"""
+    return [politeness.backoff * 2**i for i in range(politeness.retries)]
+
+
+def now_utc() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def host_key(url: str) -> str:
+    return urlsplit(url).netloc.lower()
+
+
+class PoliteClient:
+    """One client for a crawl. `allowed_hosts` bounds every request and redirect."""
+
+    def __init__(
+        self,
+        allowed_hosts: list[str],
+        politeness: Politeness | None = None,
+        on_robots: Callable[[Response], None] | None = None,
+        limiter: RateLimiter | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.allowed_hosts = allowed_hosts
+        self.p = politeness or Politeness()
+        self.on_robots = on_robots
+        self.limiter = limiter or RateLimiter()
+        self.sleep = sleep
+        self._robots: dict[str, RobotFileParser | None] = {}
+        self._robots_lock = threading.Lock()
+        self._slots: dict[str, threading.BoundedSemaphore] = {}
+        self._delay: dict[str, float] = {}
+        self.requests = 0
+        self.http = httpx.Client(
+            headers={"User-Agent": self.p.user_agent},
+            timeout=httpx.Timeout(self.p.read_timeout, connect=self.p.connect_timeout),
+            follow_redirects=False,
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> PoliteClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- public ---------------------------------------------------------------------------------------------
+
+    def refusal(self, url: str) -> str | None:
+        """Why `url` must not be fetched (other host, robots.txt), or None."""
+        if not host_allowed(url, self.allowed_hosts):
+            return f"not fetched: host {urlsplit(url).hostname} is not allowed"
+        if self.p.obey_robots and not self.robots_allow(url):
+            if self._robots.get(host_key(url)) is None:
+                return "not fetched: robots.txt could not be read (treated as disallow-all)"
+            return "not fetched: disallowed by robots.txt"
+        return None
+
+    def get(self, url: str, etag: str | None = None, last_modified: str | None = None) -> Response:
+        """GET with conditional headers; redirects are followed hop by hop, each hop checked."""
+        reason = self.refusal(url)
+        if reason:
+            return Response(url=url, final_url=url, status=None, error=reason, fetched_at=now_utc())
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        current = url
+        for _hop in range(self.p.max_redirects + 1):
+            resp = self._request(current, headers)
+            resp.url = url
+            location = resp.headers.get("location")
+            if resp.status not in REDIRECTS or not location:
+                return resp
+            target = urljoin(current, location)
+            reason = self.refusal(target)
+            if reason:
+                resp.error = f"redirect to {target} {reason.removeprefix('not fetched: ')}; not followed"
+                return resp
+            current, headers = target, {}  # validators belong to the first URL only
+        resp.error = f"more than {self.p.max_redirects} redirects"
+        return resp
+
+    def robots_allow(self, url: str) -> bool:
+        parser = self._robots_for(url)
+        return parser is not None and parser.can_fetch(ROBOTS_AGENT, url)
+
+    # --- internals ------------------------------------------------------------------------------------------
+
+    def _robots_for(self, url: str) -> RobotFileParser | None:
+        """Parsed robots.txt of the URL's host; None means 'fetch nothing' (robots unreachable, 401/403)."""
+        key = host_key(url)
+        with self._robots_lock:
+            if key in self._robots:
+                return self._robots[key]
+            parts = urlsplit(url)
+            robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
+            resp = self._request(robots_url, {})
+            if self.on_robots:
+                self.on_robots(resp)
+            parser = robots_parser(resp)
+            self._robots[key] = parser
+            if parser is not None:
+                delay = parser.crawl_delay(ROBOTS_AGENT)
+                if delay:
+                    self._delay[key] = min(float(delay), self.p.max_crawl_delay)
+            return parser
+
+    def _interval(self, key: str) -> float:
+        return max(self.p.min_interval, self._delay.get(key, 0.0))
+
+    def _slot(self, key: str) -> threading.BoundedSemaphore:
+        with self._robots_lock:
+            return self._slots.setdefault(key, threading.BoundedSemaphore(self.p.max_per_host))
+
+    def _request(self, url: str, headers: dict[str, str]) -> Response:
+        """One URL, no redirects followed; retried on 5xx, timeouts and broken connections."""
+        key = host_key(url)
+        delays = backoff_delays(self.p)
+        attempt = 0
+        while True:
+            attempt += 1
+            with self._slot(key):
+                self.limiter.wait(key, self._interval(key))
+                resp = self._once(url, headers)
+            resp.attempts = attempt
+            too_large = bool(resp.error and resp.error.startswith("too large"))
+            transient = (resp.status is None or resp.status >= 500) and not too_large
+            if not transient or attempt > len(delays):
+                return resp
+            self.sleep(delays[attempt - 1])
+
+    def _once(self, url: str, headers: dict[str, str]) -> Response:
+        self.requests += 1
+        fetched_at = now_utc()
+        try:
+            with self.http.stream("GET", url, headers=headers) as r:
+                kept = {k: r.headers[k] for k in KEPT_HEADERS if k in r.headers}
+                resp = Response(url=url, final_url=url, status=r.status_code, headers=kept, fetched_at=fetched_at)
+                declared = int(r.headers.get("content-length") or 0)
+                if declared > self.p.max_bytes:
+                    resp.error = f"too large: {declared} bytes declared (limit {self.p.max_bytes})"
+                    return resp
+                body = bytearray()
+                for chunk in r.iter_bytes():
+                    body += chunk
+                    if len(body) > self.p.max_bytes:
+                        resp.error = f"too large: more than {self.p.max_bytes} bytes"
+                        return resp
+                resp.content = bytes(body)
+                if r.status_code >= 400:
+                    resp.error = f"HTTP {r.status_code}"
+                return resp
+        except httpx.TimeoutException as exc:
+            return Response(url, url, None, error=f"timeout: {type(exc).__name__}", fetched_at=fetched_at)
+        except httpx.HTTPError as exc:
+            return Response(url, url, None, error=f"{type(exc).__name__}: {exc}", fetched_at=fetched_at)
+
+
+def robots_parser(resp: Response) -> RobotFileParser | None:
+    """RFC 9309: 4xx means no rules (except 401/403: everything disallowed); unreachable means disallow all."""
+    parser = RobotFileParser()
+    if resp.status == 200 and resp.content is not None:
+        parser.parse(resp.content.decode("utf-8", errors="replace").splitlines())
+        return parser
+    if resp.status in (401, 403):
+        return None
+    if resp.status is not None and 400 <= resp.status < 500:
+        parser.parse([])
+        return parser
+    return None
