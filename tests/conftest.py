@@ -1,0 +1,27 @@
+"""Shared test fixtures. Tests that read ../shared/corpus skip cleanly when it is absent."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_CORPUS = REPO.parent / "shared" / "corpus"
+SAMPLES = REPO / "data" / "samples"
+
+
+def expected_files(root: Path) -> list[Path]:
+    return sorted(root.rglob("*.expected.json")) if root.is_dir() else []
+
+
+def load_expected(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def shared_corpus() -> Path:
+    if not SHARED_CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not present (a fresh clone has no shared folder)")
+    return SHARED_CORPUS
