@@ -29,8 +29,12 @@ def test_report_year_is_the_year_reported_on() -> None:
 
 @pytest.mark.parametrize(
     ("text", "day"),
-    [("2024-01-17", date(2024, 1, 17)), ("2019年3月26日", date(2019, 3, 26)), ("二〇二四年一月十二日", date(2024, 1, 12)),
-     ("二○一三年一月二十日", date(2013, 1, 20))],
+    [
+        ("2024-01-17", date(2024, 1, 17)),
+        ("2019年3月26日", date(2019, 3, 26)),
+        ("二〇二四年一月十二日", date(2024, 1, 12)),
+        ("二○一三年一月二十日", date(2013, 1, 20)),
+    ],
 )
 def test_dates(text: str, day: date) -> None:
     assert parse_date(text) == day
@@ -42,12 +46,14 @@ def test_signature_date_when_the_page_has_none() -> None:
 
 
 def test_page_date_wins_over_signature() -> None:
-    ex = Extracted(format="text", text="某局2019年政府信息公开工作年度报告\n时间:2020-01-20 来源:某局\n正文\n2020年1月10日")
+    text = "某局2019年政府信息公开工作年度报告\n时间:2020-01-20 来源:某局\n正文\n2020年1月10日"
+    ex = Extracted(format="text", text=text)
     assert published_date_of(ex) == date(2020, 1, 20)
 
 
 def test_not_an_annual_report() -> None:
-    ex = Extracted(format="text", text="厦门市文化和旅游局关于网站政府信息公开专栏建设情况自查情况总结\n来源: 时间:2019-09-19\n")
+    text = "厦门市文化和旅游局关于网站政府信息公开专栏建设情况自查情况总结\n来源: 时间:2019-09-19\n"
+    ex = Extracted(format="text", text=text)
     found = detect(ex)
     assert (found.doc_type, found.template, found.report_year) == ("other", None, None)
 
@@ -56,5 +62,6 @@ def test_layout_from_markers() -> None:
     base = "某局2021年政府信息公开工作年度报告\n"
     assert detect(Extracted(format="text", text=base + "信息内容 本年制发件数 本年废止件数")).template == "gov_2021"
     assert detect(Extracted(format="text", text=base + "信息内容 本年新制作数量 对外公开总数量")).template == "gov_2019"
-    assert detect(Extracted(format="text", text=base + "统计指标 单位 统计数 同意公开答复数")).template == "legacy_stats"
+    legacy = base + "统计指标 单位 统计数 同意公开答复数"
+    assert detect(Extracted(format="text", text=legacy)).template == "legacy_stats"
     assert detect(Extracted(format="text", text=base + "一、概述 本年度未收到申请。")).template == "narrative"
