@@ -56,7 +56,8 @@ def test_pipe_and_tab_rows() -> None:
 
 
 def test_text_tables_keep_line_numbers() -> None:
-    lines = ["标题: 某报告", "发布时间: 2020-01-20 10:00", "正文", "统计指标 | 单位 | 统计数 |", "（一）收到申请数 | 件 | 3 |"]
+    lines = ["标题: 某报告", "发布时间: 2020-01-20 10:00", "正文"]
+    lines += ["统计指标 | 单位 | 统计数 |", "（一）收到申请数 | 件 | 3 |"]
     raw = "\n".join(lines).encode()
     ex = extract_text(raw)
     assert ex.meta == {"title": "某报告", "published": "2020-01-20 10:00"}
