@@ -38,9 +38,9 @@ def _quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
-def run_ingest(paths: list[str], out: Path, batch_size: int) -> RunSummary:
+def run_ingest(paths: list[str], out: Path, batch_size: int, workers: int = 1) -> RunSummary:
     _quiet_prefect()
-    from pipelines.flows import ingest_flow
+    from pipelines.flows import flow_with_workers
 
     try:
         inputs = discover(paths)
@@ -48,7 +48,7 @@ def run_ingest(paths: list[str], out: Path, batch_size: int) -> RunSummary:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
     try:
-        summary = ingest_flow(inputs=inputs, out=str(out), batch_size=batch_size)
+        summary = flow_with_workers(workers)(inputs=inputs, out=str(out), batch_size=batch_size)
     except OSError as exc:  # nothing could be written
         console.print(f"[red]error:[/red] cannot write to {out}: {exc}")
         raise typer.Exit(1) from exc
@@ -87,9 +87,10 @@ def ingest(
     paths: list[str] = typer.Argument(..., help="Report files or folders (searched recursively)."),
     out: Path = typer.Option(DEFAULT_OUT, "--out", help="Output folder: lake/, warehouse.duckdb, data_docs/."),
     batch_size: int = typer.Option(200, help="Documents per processing task."),
+    workers: int = typer.Option(1, help="Processes for the batches (1: threads in this process)."),
 ) -> None:
     """Ingest HTML, PDF and text reports into the Parquet lake and the DuckDB warehouse."""
-    run_ingest(paths, out, batch_size)
+    run_ingest(paths, out, batch_size, workers)
 
 
 @app.command()

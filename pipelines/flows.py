@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prefect import flow, get_run_logger, task
+from prefect import Flow, flow, get_run_logger, task
+from prefect.task_runners import ProcessPoolTaskRunner
 
 from pipelines import ingest as spine
 from transform.model import DocumentResult, InputDoc
@@ -48,3 +49,10 @@ def ingest_flow(
     for fut in futures:
         summary.add(load_batch_task(fut.result(), out))
     return finish_task(summary, out)
+
+
+def flow_with_workers(workers: int) -> Flow:
+    """The ingest flow, with batches in `workers` processes when more than one."""
+    if workers <= 1:
+        return ingest_flow
+    return ingest_flow.with_options(task_runner=ProcessPoolTaskRunner(max_workers=workers))
