@@ -1,0 +1,163 @@
+"""The pandas frames one validation run checks: documents, facts, checks and the per-section wide tables.
+
+A pandas datasource cannot compare columns across rows, so whatever an expectation
+needs is computed here as a plain column: the value kind of each fact (from the
+layout mapping tables), the fractional part of each value, the operator of each
+identity. The residual of each identity instance is already a column of `checks`.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from transform.reference import reference
+
+SECTIONS = ("s2", "s3", "s4", "legacy")
+FIRST_REPORT_YEAR = 2007  # the 2007 条例 (in force 2008) introduced the annual report
+# Usual report years of each template; a document outside them is flagged, not rejected.
+TEMPLATE_YEARS: dict[str, tuple[int, int | None]] = {
+    "legacy_stats": (FIRST_REPORT_YEAR, 2018),
+    "gov_2019": (2019, 2020),
+    "gov_2021": (2021, None),
+    "narrative": (FIRST_REPORT_YEAR, None),
+}
+# legacy rows carry their unit; these units make a row an amount rather than a count
+AMOUNT_UNITS = {"万元", "元"}
+UNKNOWN_KIND = "unknown"
+
+
+@cache
+def value_kinds() -> dict[str, str]:
+    """Full unified key -> value kind (count | signed | decimal | amount), from the mapping tables."""
+    ref = reference()
+    kinds: dict[str, str] = {}
+    for r in ref.rows:
+        if not r.key:
+            continue
+        if r.section == "legacy":
+            kinds[r.key] = "amount" if r.unit.strip() in AMOUNT_UNITS else "count"
+        elif r.section == "s3":
+            for c in ref.columns_for(r.template, "s3"):
+                kinds[f"{r.key}.{c.column_key}"] = c.value_kind
+        elif r.section == "s2":
+            for c in ref.columns_for(r.template, "s2", r.block):
+                kinds[f"{r.key}.{c.column_key}"] = c.value_kind
+    for c in ref.columns:
+        if c.section == "s4":
+            kinds[f"s4.{c.column_key}"] = c.value_kind
+    # derived subtotals (s3.r_denied.* ...) are sums of counts
+    for d in ref.derived:
+        for c in ref.columns_for("gov_2021", "s3"):
+            kinds.setdefault(d["key"].replace("{c}", c.column_key), "count")
+    return kinds
+
+
+def template_year_deviation(template: str | None, year: int | None) -> str | None:
+    """Why a template is unusual for the report year, or None when it is usual (or unknown)."""
+    if template not in TEMPLATE_YEARS or year is None:
+        return None
+    first, last = TEMPLATE_YEARS[template]
+    if year < first or (last is not None and year > last):
+        span = f"{first}–{last}" if last else f"{first} onward"
+        return f"{template} is used for report years {span}, not {year}"
+    return None
+
+
+def kind_of(key: str) -> str:
+    return value_kinds().get(key, UNKNOWN_KIND)
+
+
+def section_of(key: str) -> str:
+    return key.split(".", 1)[0]
+
+
+def fractional_part(value: float | None) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return abs(value - round(value))
+
+
+def enrich_documents(documents: pd.DataFrame) -> pd.DataFrame:
+    out = documents.copy()
+    published = pd.to_datetime(out["published_date"], errors="coerce")
+    out["published_year"] = published.dt.year.astype("Int64")
+    return out
+
+
+def enrich_facts(facts: pd.DataFrame) -> pd.DataFrame:
+    out = facts.copy()
+    out["value"] = out["value"].astype("float64")
+    out["value_kind"] = out["key"].map(kind_of).astype(object)
+    out["fraction"] = out["value"].map(fractional_part).astype("float64")
+    return out
+
+
+@cache
+def identity_ops() -> dict[str, str]:
+    return {i.id: i.op for i in reference().identities}
+
+
+def enrich_checks(checks: pd.DataFrame) -> pd.DataFrame:
+    out = checks.copy()
+    out["op"] = out["identity"].map(identity_ops()).astype(object)
+    return out
+
+
+def wide_table(facts: pd.DataFrame, section: str) -> pd.DataFrame:
+    """One row per document, one float column per key of that section."""
+    part = facts[facts["key"].map(section_of) == section]
+    if part.empty:
+        return pd.DataFrame({"doc_id": pd.Series([], dtype=object)})
+    wide = part.groupby(["doc_id", "key"], sort=True)["value"].first().unstack("key")
+    wide.columns.name = None
+    return wide.reset_index()
+
+
+def build_frames(documents: pd.DataFrame, facts: pd.DataFrame, checks: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Every frame a run validates, keyed by suite name."""
+    facts = enrich_facts(facts)
+    frames = {
+        "documents": enrich_documents(documents),
+        "facts": facts,
+        "checks": enrich_checks(checks),
+    }
+    for section in SECTIONS:
+        frames[f"wide_{section}"] = wide_table(facts, section)
+    return frames
+
+
+def read_run_tables(out_dir: Path, doc_ids: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The run's rows of documents, facts and checks, read from DIR/warehouse.duckdb."""
+    from load.warehouse import connect
+
+    ids = pd.DataFrame({"doc_id": pd.Series(sorted(set(doc_ids)), dtype=object)})
+    con = connect(Path(out_dir))
+    try:
+        con.register("run_ids", ids)
+        tables = tuple(
+            con.execute(f"SELECT * FROM {t} WHERE doc_id IN (SELECT doc_id FROM run_ids)").df()
+            for t in ("documents", "facts", "checks")
+        )
+    finally:
+        con.close()
+    return tables
+
+
+def load_frames(out_dir: Path, doc_ids: list[str]) -> dict[str, pd.DataFrame]:
+    return build_frames(*read_run_tables(out_dir, doc_ids))
+
+
+def empty_tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Typed empty documents/facts/checks frames (tests and the bench start from these)."""
+    from load.lake import SCHEMAS
+
+    con = duckdb.connect()
+    try:
+        return tuple(con.from_arrow(SCHEMAS[t].empty_table()).df() for t in ("documents", "facts", "checks"))
+    finally:
+        con.close()

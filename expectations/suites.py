@@ -1,0 +1,352 @@
+"""The expectation suites, one per validated frame (see expectations/frames.py).
+
+Every expectation carries meta `rule` (a stable short name: tests and the
+quarantine refer to it) and `reason` (what a failure means, in words). Severity:
+
+- critical: the row is wrong in a way the pipeline must not pass on (unknown
+  template, negative or fractional count, duplicate (doc_id, key), key unknown to
+  the registry, a document that could not be parsed). Failing rows are written to
+  the quarantine table.
+- warning: a finding about the source (an official/structural identity whose
+  residual is not 0) or a deviation worth a look (template unusual for the year).
+  Reported in Data Docs and by `govreports explain`, never rejected.
+- info: heuristic identities and other research signals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import great_expectations.expectations as gxe
+import pandas as pd
+from great_expectations.expectations.row_conditions import Column
+
+from expectations.frames import FIRST_REPORT_YEAR, SECTIONS, TEMPLATE_YEARS, kind_of, value_kinds
+from transform.reference import TEMPLATES, reference
+
+FORMATS = ("html", "pdf", "text")
+DOC_TYPES = ("annual_report", "other")
+STATUSES = ("ok", "needs_ocr", "failed")
+METHODS = ("table", "text", "runtogether", "ocr_order", "narrative", "derived")
+LEVELS = ("official", "structural", "heuristic")
+FLAGS = (
+    "blank",
+    "dash",
+    "note",
+    "ambiguous",
+    "unreadable",
+    "unique_split",
+    "identity_resolved",
+    "unknown_row",
+    "garbled_label",
+    "negative",
+)
+# Identities of the spec that the reference file does not evaluate per document.
+SPEC_ONLY_IDENTITIES = (
+    "S3_GROUP_SUBTOTALS",
+    "X_CARRY_OVER",
+    "T_TEXT_VS_TABLE",
+    "DOMAIN",
+    "H2019_PUBLISHED_LE_TOTAL",
+    "H2019_ITEMS_ROLL",
+)
+INDEX_COLUMNS = {
+    "documents": ["doc_id"],
+    "facts": ["doc_id", "key"],
+    "checks": ["doc_id", "identity", "scope"],
+}
+CRITICAL, WARNING, INFO = "critical", "warning", "info"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One expectation with the name and words that explain its failures."""
+
+    name: str
+    severity: str
+    reason: str
+    expectation: gxe.Expectation
+
+    def configured(self) -> gxe.Expectation:
+        exp = self.expectation
+        exp.meta = {"rule": self.name, "reason": self.reason}
+        exp.severity = self.severity
+        return exp
+
+
+def index_columns(suite: str) -> list[str]:
+    return INDEX_COLUMNS.get(suite, ["doc_id"])
+
+
+def last_plausible_year() -> int:
+    return dt.date.today().year
+
+
+def template_year_pairs() -> list[tuple[str, int]]:
+    last = last_plausible_year()
+    return [
+        (template, year)
+        for template, (first, end) in TEMPLATE_YEARS.items()
+        for year in range(first, (end or last) + 1)
+    ]
+
+
+def document_rules() -> list[Rule]:
+    ok_annual = (Column("doc_type") == "annual_report") & (Column("status") == "ok")
+    return [
+        Rule("doc_id_present", CRITICAL, "document without doc_id", gxe.ExpectColumnValuesToNotBeNull(column="doc_id")),
+        Rule(
+            "doc_id_sha256",
+            CRITICAL,
+            "doc_id is not a sha256 hex digest",
+            gxe.ExpectColumnValuesToMatchRegex(column="doc_id", regex=r"^[0-9a-f]{64}$"),
+        ),
+        Rule("doc_id_unique", CRITICAL, "doc_id appears twice", gxe.ExpectColumnValuesToBeUnique(column="doc_id")),
+        Rule(
+            "format_allowed",
+            CRITICAL,
+            "unknown format",
+            gxe.ExpectColumnValuesToBeInSet(column="format", value_set=list(FORMATS)),
+        ),
+        Rule(
+            "doc_type_allowed",
+            CRITICAL,
+            "unknown doc_type",
+            gxe.ExpectColumnValuesToBeInSet(column="doc_type", value_set=list(DOC_TYPES)),
+        ),
+        Rule(
+            "template_allowed",
+            CRITICAL,
+            "unknown template",
+            gxe.ExpectColumnValuesToBeInSet(column="template", value_set=list(TEMPLATES)),
+        ),
+        Rule(
+            "status_allowed",
+            CRITICAL,
+            "unknown status",
+            gxe.ExpectColumnValuesToBeInSet(column="status", value_set=list(STATUSES)),
+        ),
+        Rule(
+            "document_parsed",
+            CRITICAL,
+            "document could not be parsed (status failed or needs_ocr): no facts from it",
+            gxe.ExpectColumnValuesToBeInSet(column="status", value_set=["ok"]),
+        ),
+        Rule(
+            "failure_explained",
+            CRITICAL,
+            "document failed without an error message",
+            gxe.ExpectColumnValuesToNotBeNull(column="error", row_condition=Column("status") == "failed"),
+        ),
+        Rule(
+            "report_year_in_range",
+            CRITICAL,
+            f"report_year outside {FIRST_REPORT_YEAR}..{last_plausible_year()}",
+            gxe.ExpectColumnValuesToBeBetween(
+                column="report_year", min_value=FIRST_REPORT_YEAR, max_value=last_plausible_year()
+            ),
+        ),
+        Rule(
+            "template_matches_year",
+            WARNING,
+            "template unusual for the report year (legacy ≤2018, gov_2019 2019–2020, gov_2021 ≥2021)",
+            gxe.ExpectColumnPairValuesToBeInSet(
+                column_A="template",
+                column_B="report_year",
+                value_pairs_set=template_year_pairs(),
+                ignore_row_if="either_value_is_missing",
+            ),
+        ),
+        Rule(
+            "annual_report_has_template",
+            WARNING,
+            "annual report parsed without a template",
+            gxe.ExpectColumnValuesToNotBeNull(column="template", row_condition=ok_annual),
+        ),
+        Rule(
+            "published_after_report_year",
+            WARNING,
+            "published in or before the year it reports on",
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="published_year", column_B="report_year", ignore_row_if="either_value_is_missing"
+            ),
+        ),
+        Rule(
+            "n_facts_non_negative",
+            CRITICAL,
+            "negative n_facts",
+            gxe.ExpectColumnValuesToBeBetween(column="n_facts", min_value=0),
+        ),
+        Rule(
+            "size_positive", CRITICAL, "empty file", gxe.ExpectColumnValuesToBeBetween(column="size_bytes", min_value=1)
+        ),
+    ]
+
+
+def registry_keys() -> list[str]:
+    return sorted(reference().known_keys() | set(value_kinds()))
+
+
+def fact_rules() -> list[Rule]:
+    flags = "|".join(FLAGS)
+    return [
+        Rule(
+            "fact_doc_id_present", CRITICAL, "fact without doc_id", gxe.ExpectColumnValuesToNotBeNull(column="doc_id")
+        ),
+        Rule("key_present", CRITICAL, "fact without key", gxe.ExpectColumnValuesToNotBeNull(column="key")),
+        Rule(
+            "key_known",
+            CRITICAL,
+            "key unknown to the spec registry (map the row in data/reference/extra_rows.csv)",
+            gxe.ExpectColumnValuesToBeInSet(column="key", value_set=registry_keys()),
+        ),
+        Rule(
+            "key_unique_per_doc",
+            CRITICAL,
+            "the same key twice in one document",
+            gxe.ExpectCompoundColumnsToBeUnique(column_list=["doc_id", "key"]),
+        ),
+        Rule(
+            "method_allowed",
+            CRITICAL,
+            "unknown method",
+            gxe.ExpectColumnValuesToBeInSet(column="method", value_set=list(METHODS)),
+        ),
+        Rule(
+            "count_non_negative",
+            CRITICAL,
+            "a count is negative",
+            gxe.ExpectColumnValuesToBeBetween(
+                column="value", min_value=0, row_condition=Column("value_kind") == "count"
+            ),
+        ),
+        Rule(
+            "count_is_integer",
+            CRITICAL,
+            "a count (or signed 本年增/减) is not an integer",
+            gxe.ExpectColumnValuesToBeBetween(
+                column="fraction",
+                min_value=0,
+                max_value=0,
+                row_condition=Column("value_kind").is_in(["count", "signed"]),
+            ),
+        ),
+        Rule(
+            "amount_non_negative",
+            CRITICAL,
+            "an amount (元/万元) is negative",
+            gxe.ExpectColumnValuesToBeBetween(
+                column="value", min_value=0, row_condition=Column("value_kind").is_in(["amount", "decimal"])
+            ),
+        ),
+        Rule(
+            "null_value_has_reason",
+            CRITICAL,
+            "value is null with no reason: a number lost silently",
+            gxe.ExpectColumnValuesToNotBeNull(column="reason", row_condition=Column("value").is_null()),
+        ),
+        Rule("page_positive", CRITICAL, "page below 1", gxe.ExpectColumnValuesToBeBetween(column="page", min_value=1)),
+        Rule(
+            "flags_known",
+            WARNING,
+            "a flag outside the documented vocabulary",
+            gxe.ExpectColumnValuesToMatchRegex(column="flags", regex=rf"^(?:(?:{flags})(?:,|$))*$"),
+        ),
+    ]
+
+
+def known_identities() -> list[str]:
+    return sorted({i.id for i in reference().identities} | set(SPEC_ONLY_IDENTITIES))
+
+
+def identity_rule(identity: str, op: str | None, level: str) -> Rule:
+    """residual = sum(lhs) − sum(rhs), computed in transform: 0 for ==, ≤ 0 for <=."""
+    only = Column("identity") == identity
+    severity = INFO if level == "heuristic" else WARNING
+    if op == "==":
+        exp = gxe.ExpectColumnValuesToBeBetween(column="residual", min_value=0, max_value=0, row_condition=only)
+        words = "residual ≠ 0"
+    elif op == "<=":
+        exp = gxe.ExpectColumnValuesToBeBetween(column="residual", max_value=0, row_condition=only)
+        words = "residual > 0"
+    else:
+        exp = gxe.ExpectColumnValuesToBeInSet(column="passed", value_set=[True], row_condition=only)
+        words = "check failed"
+    return Rule(f"identity_holds:{identity}", severity, f"{identity}: {words} (the source's own numbers)", exp)
+
+
+def check_rules(checks: pd.DataFrame) -> list[Rule]:
+    rules = [
+        Rule(
+            "identity_known",
+            CRITICAL,
+            "identity id not in the spec",
+            gxe.ExpectColumnValuesToBeInSet(column="identity", value_set=known_identities()),
+        ),
+        Rule(
+            "level_allowed",
+            CRITICAL,
+            "unknown identity level",
+            gxe.ExpectColumnValuesToBeInSet(column="level", value_set=list(LEVELS)),
+        ),
+        Rule(
+            "check_unique",
+            CRITICAL,
+            "the same identity instance twice",
+            gxe.ExpectCompoundColumnsToBeUnique(column_list=["doc_id", "identity", "scope", "keys"]),
+        ),
+    ]
+    spec = {i.id: (i.op, i.level) for i in reference().identities}
+    present = {
+        row.identity: (spec.get(row.identity, (None, None))[0], row.level)
+        for row in checks[["identity", "level"]].drop_duplicates().itertuples()
+        if isinstance(row.identity, str)
+    }
+    wanted = {ident: spec[ident] for ident in spec} | present
+    rules += [identity_rule(ident, op, level) for ident, (op, level) in sorted(wanted.items())]
+    return rules
+
+
+def wide_rules(wide: pd.DataFrame, section: str) -> list[Rule]:
+    """Per key column: a float column, and non-negative unless the key is signed (本年增/减)."""
+    rules = [
+        Rule(
+            f"wide_{section}.one_row_per_doc",
+            WARNING,
+            "two rows for one document",
+            gxe.ExpectColumnValuesToBeUnique(column="doc_id"),
+        )
+    ]
+    for key in [c for c in wide.columns if c != "doc_id"]:
+        rules.append(
+            Rule(
+                f"wide_{section}.{key}.float",
+                WARNING,
+                f"{key}: values are not numbers",
+                gxe.ExpectColumnValuesToBeInTypeList(column=key, type_list=["float64", "Float64"]),
+            )
+        )
+        if kind_of(key) in ("count", "amount", "decimal"):
+            rules.append(
+                Rule(
+                    f"wide_{section}.{key}.non_negative",
+                    WARNING,
+                    f"{key}: negative value",
+                    gxe.ExpectColumnValuesToBeBetween(column=key, min_value=0),
+                )
+            )
+    return rules
+
+
+SUITE_RULES: dict[str, Callable[[pd.DataFrame], list[Rule]]] = {
+    "documents": lambda frame: document_rules(),
+    "facts": lambda frame: fact_rules(),
+    "checks": check_rules,
+    **{f"wide_{s}": (lambda frame, s=s: wide_rules(frame, s)) for s in SECTIONS},
+}
+
+
+def rules_for(suite: str, frame: pd.DataFrame) -> list[Rule]:
+    return SUITE_RULES[suite](frame)
