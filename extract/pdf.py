@@ -35,6 +35,7 @@ def extract_pdf(raw: bytes) -> Extracted:
                 rows = [r for r in rows if any(c for c in r)]
                 if rows:
                     tables.append(RawTable(rows=rows, pages=[number] * len(rows), origin="pdf"))
+            page.close()  # frees the page's parsed objects: long reports stay small in memory
         meta = _metadata(pdf.metadata or {})
         page_count = len(pdf.pages)
     text = "\n".join(page_texts)

@@ -47,6 +47,14 @@ def run_ingest(paths: list[str], out: Path, batch_size: int, workers: int = 1) -
     except NoInputError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
+    try:  # fail before any work when nothing could be written
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".write-probe"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        console.print(f"[red]error:[/red] cannot write to {out}: {exc}")
+        raise typer.Exit(1) from exc
     try:
         summary = flow_with_workers(workers)(inputs=inputs, out=str(out), batch_size=batch_size)
     except OSError as exc:  # nothing could be written

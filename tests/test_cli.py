@@ -1,0 +1,51 @@
+"""The CLI through the Prefect flow: summary, exit codes, idempotent re-run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+from typer.testing import CliRunner
+
+from pipelines.cli import app
+from tests.test_lake import HTML
+
+runner = CliRunner()
+
+
+def test_ingest_summary_and_rerun(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "report.html").write_text(HTML, encoding="utf-8")
+    (src / "scan.pdf").write_bytes(b"%PDF-1.4 broken")
+    out = tmp_path / "out"
+
+    first = runner.invoke(app, ["ingest", str(src), "--out", str(out)])
+    assert first.exit_code == 0, first.output
+    assert "2 inputs: 2 written, 0 already in the lake" in first.output
+    assert "facts written: 6" in first.output
+    assert "scan.pdf" in first.output  # the failed document is reported with its error
+
+    second = runner.invoke(app, ["ingest", str(src), "--out", str(out)])
+    assert second.exit_code == 0, second.output
+    assert "2 inputs: 0 written, 2 already in the lake (unchanged)" in second.output
+    con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
+    assert con.sql("SELECT count(*) FROM documents").fetchone() == (2,)
+    assert con.sql("SELECT count(*) FROM facts").fetchone() == (6,)
+
+
+def test_wrong_arguments_exit_2(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["ingest", str(tmp_path / "missing")])
+    assert result.exit_code == 2
+    assert "no such file or folder" in result.output
+
+
+def test_unwritable_output_exits_non_zero(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "report.html").write_text(HTML, encoding="utf-8")
+    blocker = tmp_path / "out"
+    blocker.write_text("a file where the output folder should be")
+    result = runner.invoke(app, ["ingest", str(src), "--out", str(blocker)])
+    assert result.exit_code == 1
+    assert "cannot write to" in result.output
