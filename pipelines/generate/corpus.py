@@ -1,0 +1,179 @@
+"""The sample corpus: which reports to generate (the variation matrix) and writing them.
+
+Each document is OUT/NAME.<ext> beside OUT/NAME.expected.json (the shared corpus
+format); OUT/manifest.json lists the variations each document carries. Same seed and
+count → the same bytes for HTML and text (PDF bytes carry LibreOffice timestamps).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from pipelines.generate.compose import Plan, Report, compose
+from pipelines.generate.layout import Printing
+from pipelines.generate.render_html import render_html
+from pipelines.generate.render_pdf import render_pdfs
+from pipelines.generate.render_text import render_text
+
+DEFAULT_SEED = 20240601
+FORMATS = ("html", "pdf", "text")
+EXTENSIONS = {"html": "html", "pdf": "pdf", "text": "txt"}
+P = Printing
+
+# (kind, format, Plan options). Every variation of issue 3 appears at least twice.
+MATRIX: list[tuple[str, str, dict]] = [
+    ("gov_2021", "html", {}),
+    ("gov_2021", "html", {"encoding": "gbk"}),
+    ("gov_2021", "html", {"printing": P(blank_style="mixed")}),
+    ("gov_2021", "html", {"printing": P(notes=True)}),
+    ("gov_2021", "html", {"printing": P(other_single=True)}),
+    ("gov_2021", "html", {"inconsistency": "S4_GROUP_TOTALS"}),
+    ("gov_2021", "html", {"html_style": "plain"}),
+    ("gov_2021", "html", {"encoding": "gbk", "printing": P(blank_style="dash")}),
+    ("gov_2021", "html", {"html_style": "plain", "printing": P(blank_style="blank")}),
+    ("gov_2021", "html", {"html_style": "plain", "printing": P(other_single=True, blank_style="dash")}),
+    ("gov_2021", "pdf", {}),
+    ("gov_2021", "pdf", {"repeat_headers": False}),
+    ("gov_2021", "pdf", {"printing": P(other_single=True)}),
+    (
+        "gov_2021",
+        "pdf",
+        {"printing": P(other_single=True), "repeat_headers": False, "inconsistency": "S4_GROUP_TOTALS"},
+    ),
+    ("gov_2021", "pdf", {"printing": P(notes=True, blank_style="blank")}),
+    ("gov_2021", "pdf", {"printing": P(blank_style="dash"), "repeat_headers": False}),
+    ("gov_2021", "text", {"text_style": "tab"}),
+    ("gov_2021", "text", {"text_style": "tab", "printing": P(blank_style="dash")}),
+    ("gov_2021", "text", {"text_style": "pipe"}),
+    ("gov_2021", "text", {"text_style": "pipe", "with_meta": False, "printing": P(other_single=True)}),
+    ("gov_2021", "text", {"text_style": "runtogether"}),
+    ("gov_2021", "text", {"text_style": "runtogether", "with_meta": False}),
+    ("gov_2021", "text", {"text_style": "runtogether", "printing": P(other_single=True)}),
+    ("gov_2019", "html", {"variations": ["negative_change"]}),
+    ("gov_2019", "html", {"printing": P(procurement_unit="万元", hubei=True)}),
+    ("gov_2019", "html", {"encoding": "gbk"}),
+    ("gov_2019", "html", {"html_style": "plain", "printing": P(blank_style="mixed")}),
+    ("gov_2019", "html", {"inconsistency": "S3_COLUMN_TOTAL"}),
+    ("gov_2019", "html", {"html_style": "plain", "printing": P(hubei=True, notes=True)}),
+    ("gov_2019", "pdf", {}),
+    ("gov_2019", "pdf", {"printing": P(procurement_unit="万元", hubei=True), "repeat_headers": False}),
+    ("gov_2019", "pdf", {"printing": P(notes=True), "variations": ["negative_change"]}),
+    ("gov_2019", "pdf", {"inconsistency": "S3_COLUMN_TOTAL", "repeat_headers": False}),
+    ("gov_2019", "text", {"text_style": "tab", "printing": P(procurement_unit="万元")}),
+    ("gov_2019", "text", {"text_style": "pipe", "printing": P(hubei=True)}),
+    ("gov_2019", "text", {"text_style": "runtogether"}),
+    ("gov_2019", "text", {"text_style": "runtogether", "printing": P(procurement_unit="万元")}),
+    ("legacy_stats", "html", {}),
+    ("legacy_stats", "html", {"encoding": "gbk", "printing": P(blank_style="blank")}),
+    ("legacy_stats", "html", {"html_style": "plain", "inconsistency": "L_STAFF"}),
+    ("legacy_stats", "pdf", {}),
+    ("legacy_stats", "pdf", {"printing": P(blank_style="dash"), "repeat_headers": False}),
+    ("legacy_stats", "text", {"text_style": "pipe", "printing": P(blank_style="blank")}),
+    ("legacy_stats", "text", {"text_style": "pipe", "inconsistency": "L_STAFF"}),
+    ("legacy_stats", "text", {"text_style": "tab"}),
+    ("legacy_stats", "html", {"printing": P(legacy_layout="putian")}),
+    ("legacy_stats", "html", {"html_style": "plain", "printing": P(legacy_layout="putian")}),
+    ("legacy_stats", "pdf", {"printing": P(legacy_layout="putian")}),
+    ("legacy_stats", "text", {"text_style": "tab", "printing": P(legacy_layout="putian")}),
+    ("legacy_stats", "text", {"text_style": "pipe", "with_meta": False, "printing": P(legacy_layout="putian")}),
+    ("legacy_stats", "html", {"printing": P(legacy_layout="dingxi")}),
+    ("legacy_stats", "html", {"encoding": "gbk", "html_style": "plain", "printing": P(legacy_layout="dingxi")}),
+    ("legacy_stats", "pdf", {"printing": P(legacy_layout="dingxi")}),
+    ("legacy_stats", "text", {"text_style": "tab", "printing": P(legacy_layout="dingxi")}),
+    ("narrative", "html", {}),
+    ("narrative", "text", {}),
+    ("narrative", "text", {"with_meta": False}),
+    ("narrative", "pdf", {}),
+    ("other", "html", {}),
+    ("other", "text", {}),
+    ("other", "pdf", {}),
+    ("gov_2021", "html", {"encoding": "gbk", "html_style": "plain", "printing": P(notes=True)}),
+    ("gov_2021", "pdf", {"printing": P(blank_style="mixed")}),
+]
+FIRST_YEAR = {
+    "gov_2021": (2021, 4),
+    "gov_2019": (2019, 2),
+    "legacy_stats": (2014, 5),
+    "narrative": (2010, 9),
+    "other": (2019, 5),
+}
+
+
+def report_year(kind: str, printing: Printing, i: int) -> int:
+    if printing.hubei:
+        return 2020  # the Hubei row appears in the 2020 reports
+    if kind == "legacy_stats" and printing.legacy_layout != "national":
+        return 2008 + i % 6  # local tables predate the national one
+    first, span = FIRST_YEAR[kind]
+    return first + i % span
+
+
+def plans(count: int | None = None) -> list[Plan]:
+    count = len(MATRIX) if count is None else count
+    out = []
+    for i in range(count):
+        kind, fmt, options = MATRIX[i % len(MATRIX)]
+        printing = options.get("printing", Printing())
+        year = report_year(kind, printing, i)
+        name = f"gen{i:03d}_{kind}_{year}"
+        plan = Plan(name=name, fmt=fmt, kind=kind, year=year, **{**options, "printing": replace(printing)})
+        plan.variations = variations_of(plan) + list(options.get("variations", []))
+        out.append(plan)
+    return out
+
+
+def variations_of(plan: Plan) -> list[str]:
+    """Machine-readable tags of what a plan exercises (the manifest and the coverage test use them)."""
+    p = plan.printing
+    tags = [plan.kind if plan.kind != "legacy_stats" else f"legacy_{p.legacy_layout}", f"format_{plan.fmt}"]
+    tags += ["gbk"] if plan.encoding == "gbk" else []
+    tags += [f"html_{plan.html_style}"] if plan.fmt == "html" else []
+    tags += [f"text_{plan.text_style}"] if plan.fmt == "text" else []
+    if plan.fmt == "pdf" and plan.kind not in ("narrative", "other"):
+        tags.append("pdf_split_repeated_header" if plan.repeat_headers else "pdf_split_no_repeated_header")
+    tags += ["other_single_row"] if p.other_single else []
+    tags += ["hubei_row"] if p.hubei else []
+    tags += [f"procurement_{'yuan' if p.procurement_unit == '元' else 'wan'}"] if plan.kind == "gov_2019" else []
+    tags += [f"zero_as_{p.blank_style}"] if p.blank_style else []
+    tags += ["notes_in_cells"] if p.notes else []
+    tags += [f"inconsistent_{plan.inconsistency}"] if plan.inconsistency else []
+    return tags
+
+
+def expected_json(report: Report) -> str:
+    return json.dumps(report.expected, ensure_ascii=False, indent=1) + "\n"
+
+
+def generate_corpus(
+    out_dir: Path, seed: int = DEFAULT_SEED, count: int | None = None, formats: tuple[str, ...] = FORMATS
+) -> list[Report]:
+    """Write the corpus into out_dir; returns the reports written (those of `formats`)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    reports = [compose(plan, seed) for plan in plans(count) if plan.fmt in formats]
+    for r in reports:
+        if r.plan.fmt == "html":
+            (out_dir / f"{r.plan.name}.html").write_bytes(render_html(r))
+        elif r.plan.fmt == "text":
+            (out_dir / f"{r.plan.name}.txt").write_bytes(render_text(r))
+    render_pdfs([r for r in reports if r.plan.fmt == "pdf"], out_dir)
+    for r in reports:
+        (out_dir / f"{r.plan.name}.expected.json").write_text(expected_json(r), encoding="utf-8")
+    if set(formats) == set(FORMATS):
+        write_manifest(out_dir, reports, seed)
+    return reports
+
+
+def write_manifest(out_dir: Path, reports: list[Report], seed: int) -> None:
+    manifest = {
+        "generator": "pipelines.generate (govreports generate)",
+        "seed": seed,
+        "count": len(reports),
+        "documents": [
+            {"document": r.expected["document"], "template": r.expected["template"], "variations": r.plan.variations}
+            for r in reports
+        ],
+    }
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
