@@ -1,13 +1,649 @@
 """Table rows found only in running text (cells flattened, digits run together).
 
-Placeholder: returns nothing yet.
+Crawler captures of report pages often flatten the statistics tables into one
+line: '规章000行政规范性文件693665第二十条第（五）项…'. This module reads those
+rows back:
+
+1. The text is cut, line by line, into (label, run) segments: a run is the value
+   text after a label, digits with optional single spaces (a space IS a cell
+   boundary). An enumerator glued to the run ('…00000002.其他…') goes back to
+   the next label; digits before 年/月/日 are part of a label ('2012年度').
+2. Headers found in the labels (block titles, the section 三/四 column headers,
+   the legacy 指标名称 header) say which table a run belongs to; each run then
+   becomes a RowPlan: its unified keys and column kinds, all from the mapping
+   tables (transform.reference).
+3. transform.digits enumerates the admissible splits of each run (column count,
+   no leading zeros, sign and decimal rules) and prunes them with the row's own
+   sum identities (S3_COLUMN_TOTAL, S4_GROUP_TOTALS).
+4. Rows left with several splits are resolved jointly with the cross-row
+   identities (S3_BALANCE, S3_RESULT_TOTAL per column). Only official and
+   structural identities are used: heuristic ones may fail in a correct source.
+5. A cell gets a value only when every remaining reading agrees on it; otherwise
+   it is a null fact flagged `ambiguous` with the admissible splits in `reason`.
+
+Lines that extract/text.py already turned into table rows (tab or pipe
+separated) are skipped, and a label and its run must share a line, so pages
+whose cells sit on separate lines (HTML text, most PDFs) give nothing here.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
+
+from extract.text import split_cells
+from transform.align import ObservedRow, align_rows
+from transform.digits import (
+    SumRule,
+    cell_value,
+    count_splits,
+    enumerate_splits,
+    groups_of,
+    normalise_run,
+    show,
+)
+from transform.labels import best_similarity, norm, similarity
 from transform.model import Fact
-from transform.reference import Reference
+from transform.reference import S3_COLUMNS, Reference, RowSpec
+from transform.tables import (
+    BLOCK_TITLE,
+    CN_NUMBERS,
+    LEGACY_HEADER_WORDS,
+    LEGACY_SKIP_HEADERS,
+    LEGACY_VALUE_HEADERS,
+    MIN_ROW_MATCH,
+    UNIT_CELLS,
+    best_legacy_row,
+)
+
+VALUE_TOKEN = r"-?\d+(?:\.\d+)?|[—－–─]+"
+VALUE_RUN = re.compile(rf"(?:{VALUE_TOKEN})(?:[ \u00a0\u3000]*(?:{VALUE_TOKEN}))*")
+ENUM_MARKS = ".、．"
+DATE_CHARS = "年月日"
+ENUMERATOR = re.compile(r"[（(][一二三四五六七八九十]+[）)]|[一二三四五六七八九十]+、|\d+[.、．](?!\d)")
+PRINTED_UNIT = re.compile(r"^\s*(万元|元)")
+MONEY_UNITS = ("万元", "元")
+FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９．－", "0123456789.-")
+UNIT_SUFFIXES = tuple(sorted((u for u in UNIT_CELLS if u not in ("单位", "计量单位")), key=len, reverse=True))
+LEGACY_UNIT_HEADERS = ("计量单位", "单位")
+
+HEADER_MIN_COLUMNS = 3  # a section 三/四 header names at least three column labels in one segment
+S2_SUFFIX_MATCH = 0.8
+MAX_PROSE_LABEL = 30  # an unknown legacy row label longer than this is prose: the table has ended
+EXAMPLES = 12  # admissible splits listed in a reason
+JOINT_BUDGET = 50_000  # assignments tried when resolving rows jointly
+RESOLVING_LEVELS = ("official", "structural")
+
+
+def _legacy_header() -> re.Pattern[str]:
+    words = sorted((*LEGACY_UNIT_HEADERS, *LEGACY_VALUE_HEADERS, *LEGACY_SKIP_HEADERS), key=len, reverse=True)
+    cols = "|".join(map(re.escape, words))
+    start = "|".join(map(re.escape, LEGACY_HEADER_WORDS))
+    return re.compile(rf"(?:{start})(?:\s*(?:\d{{4}})?\s*(?:{cols}))+")
+
+
+LEGACY_HEADER = _legacy_header()
+LEGACY_COLUMN = re.compile(
+    "|".join(map(re.escape, sorted((*LEGACY_UNIT_HEADERS, *LEGACY_VALUE_HEADERS, *LEGACY_SKIP_HEADERS),
+                                   key=len, reverse=True)))
+)
+
+
+# -- segments -------------------------------------------------------------------------
+
+
+@dataclass
+class Segment:
+    label: str  # text since the previous run: headers, a row label, or prose
+    run: str  # printed value text ('' after the last run of a line)
+    line: int  # 1-based line in the document text
+    after: str = ""  # a few characters after the run (a printed unit: '元')
+
+
+def segments(text: str) -> list[Segment]:
+    out: list[Segment] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if split_cells(line) is not None:
+            continue  # a tab/pipe row: extract/text.py already made it a table row
+        out.extend(line_segments(line, number))
+    return out
+
+
+def line_segments(line: str, number: int) -> list[Segment]:
+    out: list[Segment] = []
+    pending, last = "", 0
+    for m in VALUE_RUN.finditer(line):
+        pending += line[last : m.start()]
+        run, carry = split_off_label(m.group(), line[m.end() : m.end() + 2])
+        if run.strip():
+            out.append(Segment(pending, run.strip(), number, line[m.end() : m.end() + 4]))
+            pending = carry
+        else:
+            pending += m.group()
+        last = m.end()
+    pending += line[last:]
+    if pending.strip():
+        out.append(Segment(pending, "", number))
+    return out
+
+
+def split_off_label(run: str, after: str) -> tuple[str, str]:
+    """The run's tail that belongs to the next label: an enumerator ('2.其他') or a year ('2012年度')."""
+    if after[:1] in ENUM_MARKS and after[:1] and not after[1:2].isdigit() and run[-1:].isdigit():
+        return run[:-1], run[-1]
+    if after[:1] and after[:1] in DATE_CHARS:
+        head, _, tail = run.rstrip().rpartition(" ")
+        return head, tail if head else run
+    return run, ""
+
+
+def last_enumerated(label: str) -> str:
+    """'三、本年度办理结果（一）予以公开' → '（一）予以公开': a row's label starts at its enumerator."""
+    start = 0
+    for m in ENUMERATOR.finditer(label):
+        start = m.start()
+    return label[start:].strip()
+
+
+# -- the layout, from the mapping tables ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One identity for one column/row/group: sum(lhs) op sum(rhs)."""
+
+    id: str
+    lhs: tuple[str, ...]
+    rhs: tuple[str, ...]
+    op: str
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return self.lhs + self.rhs
+
+
+_INSTANCES: dict[tuple[int, str], tuple[Reference, tuple[Instance, ...]]] = {}
+
+
+def instances(template: str, ref: Reference) -> tuple[Instance, ...]:
+    """Identity instances that may pick a split (official and structural only), built once per template."""
+    cached = _INSTANCES.get((id(ref), template))
+    if cached and cached[0] is ref:
+        return cached[1]
+    out = tuple(
+        Instance(
+            identity.id,
+            tuple(k.format(x=x) for k in identity.lhs),
+            tuple(k.format(x=x) for k in identity.rhs),
+            identity.op,
+        )
+        for identity in ref.identities
+        if template in identity.templates and identity.level in RESOLVING_LEVELS
+        for x in identity.for_each
+    )
+    _INSTANCES[(id(ref), template)] = (ref, out)
+    return out
+
+
+def row_rules(keys: tuple[str, ...], template: str, ref: Reference) -> tuple[tuple[SumRule, ...], tuple[str, ...]]:
+    """The identities that live inside one row (every key they name is a cell of the row)."""
+    index = {k: i for i, k in enumerate(keys) if k}
+    rules, ids = [], []
+    for inst in instances(template, ref):
+        if all(k in index for k in inst.keys):
+            rules.append(SumRule(tuple(index[k] for k in inst.lhs), tuple(index[k] for k in inst.rhs), inst.op))
+            ids.append(inst.id)
+    return tuple(rules), tuple(dict.fromkeys(ids))
+
+
+def column_labels(ref: Reference, template: str, section: str) -> list[tuple[str, ...]]:
+    """Normalised labels per distinct column label (s4 repeats 结果维持 … per group)."""
+    seen: dict[str, tuple[str, ...]] = {}
+    for col in ref.columns_for(template, section):
+        seen.setdefault(norm(col.label), tuple(norm(lab) for lab in col.labels))
+    return list(seen.values())
+
+
+def names_columns(normed: str, labels: list[tuple[str, ...]]) -> bool:
+    return sum(any(lab and lab in normed for lab in col) for col in labels) >= HEADER_MIN_COLUMNS
+
+
+def suffix_match(normed: str, rows: list[RowSpec]) -> tuple[RowSpec | None, float]:
+    """The row whose label ends the text: a block's first label follows its header with no separator."""
+    best, best_score, best_len = None, 0.0, 0
+    for spec in rows:
+        for lab in spec.labels:
+            n = norm(lab)
+            if not n:
+                continue
+            score = 1.0 if normed.endswith(n) else similarity(normed[-len(n) :], n)
+            if score > best_score or (score == best_score and len(n) > best_len):
+                best, best_score, best_len = spec, score, len(n)
+    return best, best_score
+
+
+# -- rows --------------------------------------------------------------------------------
+
+
+@dataclass
+class RowPlan:
+    """One printed row: where its run goes (keys per cell; '' = a column not recorded) and its readings."""
+
+    keys: tuple[str, ...]
+    kinds: tuple[str, ...]
+    run: str
+    label: str
+    line: int
+    unit: str | None = None
+    flags: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    admissible: int = 0
+    readings: list[tuple[str, ...]] = field(default_factory=list)
+    complete: bool = True
+    local_ids: tuple[str, ...] = ()  # identities used inside the row
+    joint_ids: tuple[str, ...] = ()  # identities used across rows
+    broken: str = ""  # why the identities could not be used
+
+    @property
+    def direct(self) -> bool:
+        """Every space-separated group is one cell: nothing was split."""
+        return len(self.groups) == len(self.keys)
+
+
+def plan_row(plan: RowPlan, template: str, ref: Reference) -> RowPlan:
+    plan.groups = groups_of(normalise_run(plan.run.translate(FULL_WIDTH_DIGITS)))
+    plan.admissible = count_splits(plan.groups, plan.kinds)
+    if plan.admissible == 0:
+        return plan
+    rules, ids = row_rules(plan.keys, template, ref)
+    search = enumerate_splits(plan.groups, plan.kinds, rules)
+    plan.complete = search.complete
+    if search.splits or not rules:
+        plan.readings, plan.local_ids = search.splits, ids if plan.admissible > len(search.splits) else ()
+        return plan
+    # The source breaks its own row identity: keep the plain readings, never force the sum.
+    plain = enumerate_splits(plan.groups, plan.kinds)
+    plan.readings, plan.complete = plain.splits, plain.complete
+    plan.broken = f"no admissible split satisfies {', '.join(ids)}"
+    return plan
+
+
+# -- joint resolution -------------------------------------------------------------------
+
+
+def resolve_jointly(plans: list[RowPlan], template: str, ref: Reference) -> None:
+    """Rows with several readings: keep the readings that let every cross-row identity hold."""
+    open_rows = [i for i, p in enumerate(plans) if len(p.readings) > 1 and p.complete and not p.broken]
+    if not open_rows:
+        return
+    fixed: dict[str, float] = {}
+    for p in plans:
+        if len(p.readings) == 1:
+            fixed.update({k: cell_value(t) for k, t in zip(p.keys, p.readings[0], strict=True) if k})
+    owner = {k: i for i in open_rows for k in plans[i].keys if k}
+    derived = {
+        rule["key"].format(c=c): tuple(part.format(c=c) for part in rule["parts"])
+        for rule in ref.derived
+        for c in S3_COLUMNS
+    }
+
+    def sources(key: str) -> set[int] | None:
+        """Open rows a key depends on; None when the key has no value at all."""
+        if key in fixed:
+            return set()
+        if key in owner:
+            return {owner[key]}
+        if key in derived and key not in fixed:
+            parts = [sources(p) for p in derived[key]]
+            return None if any(s is None for s in parts) else set().union(*parts)
+        return None
+
+    usable: list[tuple[Instance, set[int]]] = []
+    for inst in instances(template, ref):
+        deps = [sources(k) for k in inst.keys]
+        if all(d is not None for d in deps) and (rows := set().union(*deps)):
+            usable.append((inst, rows))
+    for component in components(open_rows, [rows for _, rows in usable]):
+        checks = [(inst, rows) for inst, rows in usable if rows & set(component)]
+        solve_component(plans, component, checks, fixed, derived)
+
+
+def components(nodes: list[int], edges: list[set[int]]) -> list[list[int]]:
+    parent = {n: n for n in nodes}
+
+    def find(n: int) -> int:
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    for edge in edges:
+        members = [n for n in edge if n in parent]
+        for a, b in zip(members, members[1:], strict=False):
+            parent[find(a)] = find(b)
+    groups: dict[int, list[int]] = {}
+    for n in nodes:
+        groups.setdefault(find(n), []).append(n)
+    return list(groups.values())
+
+
+def solve_component(
+    plans: list[RowPlan],
+    rows: list[int],
+    checks: list[tuple[Instance, set[int]]],
+    fixed: dict[str, float],
+    derived: dict[str, tuple[str, ...]],
+) -> None:
+    """Backtracking over the rows' readings; an identity is checked once all its rows are placed."""
+    if not checks:
+        return
+    rows = sorted(rows, key=lambda i: len(plans[i].readings))
+    position = {r: n for n, r in enumerate(rows)}
+    due: dict[int, list[Instance]] = {}
+    for inst, deps in checks:
+        due.setdefault(max(position[d] for d in deps), []).append(inst)
+    values = dict(fixed)
+    chosen: list[int] = []
+    survivors: list[set[int]] = [set() for _ in rows]
+    steps = 0
+
+    def value(key: str) -> float:
+        if key in values:
+            return values[key]
+        return sum(value(p) for p in derived[key])
+
+    def holds(inst: Instance) -> bool:
+        left = sum(value(k) for k in inst.lhs)
+        right = sum(value(k) for k in inst.rhs)
+        return abs(left - right) <= 1e-6 if inst.op == "==" else left <= right + 1e-6
+
+    def place(n: int) -> bool:
+        nonlocal steps
+        if n == len(rows):
+            for m, reading in enumerate(chosen):
+                survivors[m].add(reading)
+            return True
+        plan = plans[rows[n]]
+        for r, reading in enumerate(plan.readings):
+            steps += 1
+            if steps > JOINT_BUDGET:
+                return False
+            values.update({k: cell_value(t) for k, t in zip(plan.keys, reading, strict=True) if k})
+            chosen.append(r)
+            if all(holds(inst) for inst in due.get(n, ())) and not place(n + 1):
+                return False
+            chosen.pop()
+        return True
+
+    ids = tuple(dict.fromkeys(inst.id for inst, _ in checks))
+    if not place(0):
+        for r in rows:
+            plans[r].broken = f"too many combinations to check {', '.join(ids)} jointly"
+        return
+    if not any(survivors):
+        for r in rows:
+            plans[r].broken = f"no combination of readings satisfies {', '.join(ids)}"
+        return
+    for n, r in enumerate(rows):
+        plan = plans[r]
+        plan.readings = [plan.readings[i] for i in sorted(survivors[n])]
+        plan.joint_ids = ids
+
+
+# -- facts ------------------------------------------------------------------------------
+
+
+def facts_of(plan: RowPlan) -> list[Fact]:
+    out = []
+    for i, key in enumerate(plan.keys):
+        if not key:
+            continue
+        fact = Fact(
+            key=key,
+            value=None,
+            method="text" if plan.direct else "runtogether",
+            row_index=plan.line,
+            col_index=i,
+            raw_label=plan.label[:200],
+            raw_text=plan.run,
+            unit=plan.unit,
+            flags=list(plan.flags),
+        )
+        settle(fact, plan, i)
+        out.append(fact)
+    return out
+
+
+def settle(fact: Fact, plan: RowPlan, i: int) -> None:
+    """A value when every remaining reading agrees on this cell; otherwise null with the reason."""
+    k = len(plan.keys)
+    if plan.admissible == 0:
+        fact.flag("unreadable").reason = f"{plan.run!r} cannot be split into {k} cells (no admissible split)"
+        return
+    tokens = {reading[i] for reading in plan.readings}
+    if len(tokens) != 1 or not plan.complete:
+        fact.flag("ambiguous").reason = ambiguity(plan)
+        return
+    token = tokens.pop()
+    fact.value = cell_value(token)
+    if token == "—":
+        fact.flag("dash")
+    if fact.value < 0:
+        fact.flag("negative")
+    if plan.direct:
+        return
+    used = (*plan.local_ids, *plan.joint_ids)
+    if plan.admissible == 1 or not used:
+        fact.flag("unique_split")
+        if plan.admissible > 1:
+            fact.reason = f"{plan.admissible} admissible splits of {plan.run!r}, all give this cell {token}"
+        return
+    fact.flag("identity_resolved")
+    fact.reason = (
+        f"{plan.admissible} admissible splits of {plan.run!r}; "
+        f"{show(plan.readings[0]) if len(plan.readings) == 1 else 'every reading'} "
+        f"left by {', '.join(dict.fromkeys(used))}"
+    )
+
+
+def ambiguity(plan: RowPlan) -> str:
+    k = len(plan.keys)
+    if not plan.complete and len(plan.readings) <= 1:
+        return f"{plan.run!r} into {k} cells: too many splits to search"
+    listed = enumerate_splits(plan.groups, plan.kinds, limit=EXAMPLES).splits
+    shown = ", ".join(show(s) for s in listed) + (", …" if plan.admissible > len(listed) else "")
+    text = f"{plan.run!r} into {k} cells: {plan.admissible} admissible splits: {shown}"
+    used = (*plan.local_ids, *plan.joint_ids)
+    if plan.broken:
+        text += f"; {plan.broken}"
+    elif used:
+        text += f"; {len(plan.readings)} still satisfy {', '.join(dict.fromkeys(used))}"
+    else:
+        text += "; no identity constrains this row"
+    return text
+
+
+# -- the reader ---------------------------------------------------------------------------
+
+
+@dataclass
+class TextReader:
+    template: str
+    ref: Reference
+    plans: list[RowPlan] = field(default_factory=list)
+    state: str | None = None
+    block: str | None = None
+    s3_rows: list[ObservedRow] = field(default_factory=list)
+    legacy_keep: tuple[bool, ...] = (True,)
+    legacy_parent: str = ""
+    taken: set[str] = field(default_factory=set)
+
+    @property
+    def gov(self) -> bool:
+        return self.template in ("gov_2019", "gov_2021")
+
+    def read(self, text: str) -> list[Fact]:
+        for seg in segments(text):
+            self.feed(seg)
+        self.flush_s3()
+        plans = [plan_row(p, self.template, self.ref) for p in self.plans]
+        resolve_jointly(plans, self.template, self.ref)
+        seen: set[str] = set()
+        facts = []
+        for fact in (f for p in plans for f in facts_of(p)):
+            if fact.key not in seen:  # a key printed twice: the first printing wins
+                seen.add(fact.key)
+                facts.append(fact)
+        return facts
+
+    def feed(self, seg: Segment) -> None:
+        label = self.header(seg.label)
+        if not seg.run:
+            return
+        handler = {"s2": self.s2_row, "s3": self.s3_row, "s4": self.s4_row, "legacy": self.legacy_row}
+        if self.state in handler:
+            handler[self.state](label, seg)
+
+    def header(self, label: str) -> str:
+        """Switch state on a header inside the label; return the label text after it."""
+        normed = norm(label)
+        if self.gov:
+            titles = list(BLOCK_TITLE.finditer(normed))
+            if titles:
+                self.flush_s3()
+                numeral = titles[-1].group(1)
+                number = sum(CN_NUMBERS.get(ch, 0) for ch in numeral)
+                self.block = f"art20_{number}" if f"art20_{number}" in self.ref.blocks(self.template) else None
+                self.state = "s2" if self.block else None
+                return normed[titles[-1].end() :]
+            if names_columns(normed, column_labels(self.ref, self.template, "s4")):
+                self.flush_s3()
+                self.state = "s4"
+                return label
+            if names_columns(normed, column_labels(self.ref, self.template, "s3")):
+                self.flush_s3()
+                self.state = "s3"
+                return label
+        elif self.template == "legacy_stats":
+            m = LEGACY_HEADER.search(label)
+            if m:
+                self.state = "legacy"
+                self.legacy_parent = ""
+                columns = [c for c in LEGACY_COLUMN.findall(m.group()) if c not in LEGACY_UNIT_HEADERS]
+                keep = [not any(s in c for s in LEGACY_SKIP_HEADERS) for c in columns]
+                first = keep.index(True) if True in keep else 0
+                self.legacy_keep = tuple(i == first for i in range(len(keep))) or (True,)
+                return label[m.end() :]
+        return label
+
+    # -- section 二 -----------------------------------------------------------------------
+    def s2_row(self, label: str, seg: Segment) -> None:
+        spec, score = suffix_match(norm(label), self.ref.rows_for(self.template, "s2", self.block))
+        if spec is None or score < S2_SUFFIX_MATCH:
+            self.state = None  # prose or another table: section 二 has ended
+            return
+        columns = self.ref.columns_for(self.template, "s2", self.block)
+        printed = PRINTED_UNIT.match(seg.after)
+        header_unit = next((c.unit for c in columns if c.unit in MONEY_UNITS), None)
+        self.plans.append(
+            RowPlan(
+                keys=tuple(f"{spec.key}.{c.column_key}" for c in columns),
+                kinds=tuple(c.value_kind for c in columns),
+                run=seg.run,
+                label=spec.label if score == 1.0 else label,
+                line=seg.line,
+                unit=printed.group(1) if printed else header_unit,
+            )
+        )
+
+    # -- section 三 -----------------------------------------------------------------------
+    def s3_row(self, label: str, seg: Segment) -> None:
+        row_label = last_enumerated(label)
+        specs = self.ref.rows_for(self.template, "s3")
+        if max((best_similarity(row_label, s.labels) for s in specs), default=0.0) < MIN_ROW_MATCH:
+            self.flush_s3()
+            self.state = None
+            return
+        self.s3_rows.append(ObservedRow(row_label, row_label, None, seg))
+
+    def flush_s3(self) -> None:
+        observed, self.s3_rows = self.s3_rows, []
+        if not observed:
+            return
+        for obs, spec, score in align_rows(observed, self.ref, self.template):
+            if score < MIN_ROW_MATCH:
+                continue
+            seg: Segment = obs.source
+            self.plans.append(
+                RowPlan(
+                    keys=tuple(f"{spec.key}.{c}" for c in S3_COLUMNS),
+                    kinds=tuple(c.value_kind for c in self.ref.columns_for(self.template, "s3")),
+                    run=seg.run,
+                    label=obs.label,
+                    line=seg.line,
+                )
+            )
+
+    # -- section 四 -----------------------------------------------------------------------
+    def s4_row(self, label: str, seg: Segment) -> None:
+        columns = self.ref.columns_for(self.template, "s4")
+        self.plans.append(
+            RowPlan(
+                keys=tuple(f"s4.{c.column_key}" for c in columns),
+                kinds=tuple(c.value_kind for c in columns),
+                run=seg.run,
+                label=label.strip(),
+                line=seg.line,
+            )
+        )
+        self.state = None  # one value row
+
+    # -- legacy statistics tables -----------------------------------------------------------
+    def legacy_row(self, label: str, seg: Segment) -> None:
+        text, unit = strip_unit(label.strip())
+        if not text:
+            return
+        candidates = self.ref.rows_for("legacy_stats", "legacy")
+        spec, score = best_legacy_row(text, candidates, self.legacy_parent, self.taken)
+        flags: tuple[str, ...] = ()
+        if spec is None or score < MIN_ROW_MATCH:
+            if len(norm(text)) > MAX_PROSE_LABEL:
+                self.state = None
+                return
+            key, flags = f"legacy.raw.{norm(text)}", ("unknown_row",)
+        elif not spec.key or spec.derived:
+            self.legacy_parent = spec.label
+            return
+        else:
+            key = spec.key
+            if not spec.block and not spec.label.startswith(("其中", *"12345678")):
+                self.legacy_parent = spec.label
+        self.taken.add(key)
+        kind = "decimal" if (unit or (spec.unit if spec else "")) in MONEY_UNITS or not spec else "count"
+        self.plans.append(
+            RowPlan(
+                keys=tuple(key if keep else "" for keep in self.legacy_keep),
+                kinds=(kind,) * len(self.legacy_keep),
+                run=seg.run,
+                label=text,
+                line=seg.line,
+                unit=unit if unit in MONEY_UNITS else None,
+                flags=flags,
+            )
+        )
+
+
+def strip_unit(label: str) -> tuple[str, str | None]:
+    """'行政复议数 件' → ('行政复议数', '件'): local tables print the unit between label and values."""
+    for unit in UNIT_SUFFIXES:
+        if label.endswith(unit) and len(label) > len(unit):
+            return label[: -len(unit)].strip(), unit
+    return label, None
 
 
 def facts_from_text(text: str, template: str, ref: Reference) -> list[Fact]:
-    return []
+    """Facts for table rows printed as running text; [] when the text has none."""
+    if template not in ("gov_2019", "gov_2021", "legacy_stats") or not text:
+        return []
+    return TextReader(template, ref).read(text)
+
