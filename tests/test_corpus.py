@@ -62,6 +62,12 @@ def test_document(path: Path, results: dict) -> None:
     invented = sorted(k for k, f in values.items() if f.value is not None and f.method != "derived" and k not in listed)
     assert invented == []
 
+    prose = {k: f.value for k, f in values.items() if f.method == "narrative"}
+    wanted = expected.get("narrative_facts", {})
+    assert {k: v for k, v in prose.items() if wanted.get(k) != v} == {}
+    if expected["template"] == "narrative":
+        assert prose == wanted
+
     failing = sorted({c.identity for c in result.checks if c.passed is False})
     assert failing == sorted(expected.get("expected_failing_identities", []))
 

@@ -17,6 +17,7 @@ from pipelines import __version__
 from transform.detect import DocumentFacts, detect
 from transform.identities import add_derived, check_identities
 from transform.model import DocumentResult, Fact, InputDoc
+from transform.narrative import narrative_facts
 from transform.reference import reference
 from transform.runtogether import facts_from_text
 from transform.tables import TableMapper
@@ -54,8 +55,10 @@ def base_document(doc: InputDoc, raw: bytes) -> dict:
 
 def map_facts(ex: Extracted, found: DocumentFacts) -> list[Fact]:
     """Table cells first; rows the tables did not give are read from the text when possible."""
-    if found.doc_type != "annual_report" or found.template in (None, "narrative"):
+    if found.doc_type != "annual_report" or found.template is None:
         return []
+    if found.template == "narrative":
+        return narrative_facts(ex.text, found.report_year)
     ref = reference()
     facts = TableMapper(found.template, ref).feed(ex.tables)
     have = {f.key for f in facts}
