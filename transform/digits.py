@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 MAX_CELL_CHARS = 16  # '13575394432.52' (an amount in 元) is 14
-STEP_BUDGET = 200_000  # DFS nodes per row; beyond that the row is reported as unsearchable
+STEP_BUDGET = 50_000  # DFS nodes per row; beyond that the row is reported as unsearchable
 DASH = "—"  # a printed dash cell (stored 0, flagged 'dash'); other dash forms are mapped to it
 TOLERANCE = 1e-6
 
@@ -57,6 +57,7 @@ class SumRule:
 class Search:
     splits: list[tuple[str, ...]]
     complete: bool  # False when the step budget or the result limit cut the search short
+    steps: int = 0
 
 
 def groups_of(run: str) -> tuple[str, ...]:
@@ -64,6 +65,7 @@ def groups_of(run: str) -> tuple[str, ...]:
     return tuple(run.split())
 
 
+@lru_cache(maxsize=65536)
 def valid_cell(token: str, kind: str) -> bool:
     pattern = CELL_PATTERNS.get(kind, CELL_PATTERNS["count"])
     return len(token) <= MAX_CELL_CHARS and pattern.fullmatch(token) is not None
@@ -118,6 +120,14 @@ def enumerate_splits(
         groups_left = len(groups) - g - (1 if p == len(groups[g]) else 0) if g < len(groups) else 0
         return groups_left <= left_cells <= chars
 
+    def forced_total(j: int, values: list[float]) -> str | None:
+        for rule in by_last.get(j, ()):
+            if rule.op == "==" and rule.lhs == (j,) and j not in rule.rhs:
+                expected = sum(values[i] for i in rule.rhs)
+                if expected >= 0 and expected == int(expected):
+                    return str(int(expected))
+        return None
+
     def walk(g: int, p: int, cells: list[str], values: list[float]) -> None:
         nonlocal steps, cut
         steps += 1
@@ -134,7 +144,11 @@ def enumerate_splits(
         if j == k or not feasible(g, p, j):
             return
         text = groups[g]
-        for q in range(p + 1, min(len(text), p + MAX_CELL_CHARS) + 1):
+        total = forced_total(j, values)
+        ends = range(p + 1, min(len(text), p + MAX_CELL_CHARS) + 1)
+        if total is not None:  # a total cell can only be the printed sum of its parts
+            ends = range(p + len(total), p + len(total) + 1) if text.startswith(total, p) else range(0)
+        for q in ends:
             token = text[p:q]
             if not valid_cell(token, kinds[j]):
                 continue
@@ -149,7 +163,7 @@ def enumerate_splits(
 
     if groups and k:
         walk(0, 0, [], [])
-    return Search(out, complete=not cut)
+    return Search(out, complete=not cut, steps=steps)
 
 
 def normalise_run(run: str) -> str:

@@ -29,11 +29,15 @@ whose cells sit on separate lines (HTML text, most PDFs) give nothing here.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from extract.text import split_cells
 from transform.align import ObservedRow, align_rows
 from transform.digits import (
+    DASH,
+    STEP_BUDGET,
     SumRule,
     cell_value,
     count_splits,
@@ -72,20 +76,15 @@ S2_SUFFIX_MATCH = 0.8
 MAX_PROSE_LABEL = 30  # an unknown legacy row label longer than this is prose: the table has ended
 EXAMPLES = 12  # admissible splits listed in a reason
 JOINT_BUDGET = 50_000  # assignments tried when resolving rows jointly
+DOCUMENT_STEP_BUDGET = 200_000  # split-search steps per document: garbage runs cannot stall a batch
 RESOLVING_LEVELS = ("official", "structural")
 
 
-def _legacy_header() -> re.Pattern[str]:
-    words = sorted((*LEGACY_UNIT_HEADERS, *LEGACY_VALUE_HEADERS, *LEGACY_SKIP_HEADERS), key=len, reverse=True)
-    cols = "|".join(map(re.escape, words))
-    start = "|".join(map(re.escape, LEGACY_HEADER_WORDS))
-    return re.compile(rf"(?:{start})(?:\s*(?:\d{{4}})?\s*(?:{cols}))+")
-
-
-LEGACY_HEADER = _legacy_header()
-LEGACY_COLUMN = re.compile(
-    "|".join(map(re.escape, sorted((*LEGACY_UNIT_HEADERS, *LEGACY_VALUE_HEADERS, *LEGACY_SKIP_HEADERS),
-                                   key=len, reverse=True)))
+LEGACY_COLUMN_WORDS = sorted((*LEGACY_UNIT_HEADERS, *LEGACY_VALUE_HEADERS, *LEGACY_SKIP_HEADERS), key=len, reverse=True)
+LEGACY_COLUMN = re.compile("|".join(map(re.escape, LEGACY_COLUMN_WORDS)))
+# '指标名称 计量单位 2012年度 历年累计': the header word, then column words (a year may precede one)
+LEGACY_HEADER = re.compile(
+    rf"(?:{'|'.join(map(re.escape, LEGACY_HEADER_WORDS))})(?:\s*(?:\d{{4}})?\s*(?:{LEGACY_COLUMN.pattern}))+"
 )
 
 
@@ -162,64 +161,84 @@ class Instance:
         return self.lhs + self.rhs
 
 
-_INSTANCES: dict[tuple[int, str], tuple[Reference, tuple[Instance, ...]]] = {}
+_MEMO: dict[tuple[int, str, str], tuple[Reference, Any]] = {}
+T = TypeVar("T")
+
+
+def memo(ref: Reference, template: str, what: str, build: Callable[[], T]) -> T:
+    """Per-reference cache (Reference is a mutable dataclass, so functools.cache cannot key on it)."""
+    hit = _MEMO.get((id(ref), template, what))
+    if hit and hit[0] is ref:
+        return hit[1]
+    value = build()
+    _MEMO[(id(ref), template, what)] = (ref, value)
+    return value
 
 
 def instances(template: str, ref: Reference) -> tuple[Instance, ...]:
-    """Identity instances that may pick a split (official and structural only), built once per template."""
-    cached = _INSTANCES.get((id(ref), template))
-    if cached and cached[0] is ref:
-        return cached[1]
-    out = tuple(
-        Instance(
-            identity.id,
-            tuple(k.format(x=x) for k in identity.lhs),
-            tuple(k.format(x=x) for k in identity.rhs),
-            identity.op,
-        )
-        for identity in ref.identities
-        if template in identity.templates and identity.level in RESOLVING_LEVELS
-        for x in identity.for_each
+    """Identity instances that may pick a split (official and structural only)."""
+    return memo(
+        ref,
+        template,
+        "instances",
+        lambda: tuple(
+            Instance(
+                identity.id,
+                tuple(k.format(x=x) for k in identity.lhs),
+                tuple(k.format(x=x) for k in identity.rhs),
+                identity.op,
+            )
+            for identity in ref.identities
+            if template in identity.templates and identity.level in RESOLVING_LEVELS
+            for x in identity.for_each
+        ),
     )
-    _INSTANCES[(id(ref), template)] = (ref, out)
-    return out
 
 
 def row_rules(keys: tuple[str, ...], template: str, ref: Reference) -> tuple[tuple[SumRule, ...], tuple[str, ...]]:
     """The identities that live inside one row (every key they name is a cell of the row)."""
-    index = {k: i for i, k in enumerate(keys) if k}
-    rules, ids = [], []
-    for inst in instances(template, ref):
-        if all(k in index for k in inst.keys):
-            rules.append(SumRule(tuple(index[k] for k in inst.lhs), tuple(index[k] for k in inst.rhs), inst.op))
-            ids.append(inst.id)
-    return tuple(rules), tuple(dict.fromkeys(ids))
+
+    def build() -> tuple[tuple[SumRule, ...], tuple[str, ...]]:
+        index = {k: i for i, k in enumerate(keys) if k}
+        rules, ids = [], []
+        for inst in instances(template, ref):
+            if all(k in index for k in inst.keys):
+                rules.append(SumRule(tuple(index[k] for k in inst.lhs), tuple(index[k] for k in inst.rhs), inst.op))
+                ids.append(inst.id)
+        return tuple(rules), tuple(dict.fromkeys(ids))
+
+    return memo(ref, template, "rules:" + ",".join(keys), build)
 
 
 def column_labels(ref: Reference, template: str, section: str) -> list[tuple[str, ...]]:
     """Normalised labels per distinct column label (s4 repeats 结果维持 … per group)."""
-    seen: dict[str, tuple[str, ...]] = {}
-    for col in ref.columns_for(template, section):
-        seen.setdefault(norm(col.label), tuple(norm(lab) for lab in col.labels))
-    return list(seen.values())
+
+    def build() -> list[tuple[str, ...]]:
+        seen: dict[str, tuple[str, ...]] = {}
+        for col in ref.columns_for(template, section):
+            seen.setdefault(norm(col.label), tuple(norm(lab) for lab in col.labels))
+        return list(seen.values())
+
+    return memo(ref, template, f"columns.{section}", build)
 
 
 def names_columns(normed: str, labels: list[tuple[str, ...]]) -> bool:
     return sum(any(lab and lab in normed for lab in col) for col in labels) >= HEADER_MIN_COLUMNS
 
 
-def suffix_match(normed: str, rows: list[RowSpec]) -> tuple[RowSpec | None, float]:
-    """The row whose label ends the text: a block's first label follows its header with no separator."""
-    best, best_score, best_len = None, 0.0, 0
+def suffix_match(normed: str, rows: list[RowSpec]) -> tuple[RowSpec | None, float, str]:
+    """The row whose label ends the text (a block's first label follows its header with no
+    separator): the spec, the score and the printed label (normalised)."""
+    best, best_score, printed = None, 0.0, ""
     for spec in rows:
         for lab in spec.labels:
             n = norm(lab)
             if not n:
                 continue
             score = 1.0 if normed.endswith(n) else similarity(normed[-len(n) :], n)
-            if score > best_score or (score == best_score and len(n) > best_len):
-                best, best_score, best_len = spec, score, len(n)
-    return best, best_score
+            if score > best_score or (score == best_score and len(n) > len(printed)):
+                best, best_score, printed = spec, score, normed[-len(n) :]
+    return best, best_score, printed
 
 
 # -- rows --------------------------------------------------------------------------------
@@ -243,6 +262,7 @@ class RowPlan:
     local_ids: tuple[str, ...] = ()  # identities used inside the row
     joint_ids: tuple[str, ...] = ()  # identities used across rows
     broken: str = ""  # why the identities could not be used
+    why: str = ""  # the ambiguity reason, built once per row
 
     @property
     def direct(self) -> bool:
@@ -250,22 +270,26 @@ class RowPlan:
         return len(self.groups) == len(self.keys)
 
 
-def plan_row(plan: RowPlan, template: str, ref: Reference) -> RowPlan:
+def plan_row(plan: RowPlan, template: str, ref: Reference, budget: int) -> int:
+    """Fill the row's readings; returns the search steps spent (the document has a budget)."""
     plan.groups = groups_of(normalise_run(plan.run.translate(FULL_WIDTH_DIGITS)))
     plan.admissible = count_splits(plan.groups, plan.kinds)
     if plan.admissible == 0:
-        return plan
+        return 0
+    if budget <= 0:
+        plan.complete = False
+        return 0
     rules, ids = row_rules(plan.keys, template, ref)
-    search = enumerate_splits(plan.groups, plan.kinds, rules)
-    plan.complete = search.complete
-    if search.splits or not rules:
-        plan.readings, plan.local_ids = search.splits, ids if plan.admissible > len(search.splits) else ()
-        return plan
+    search = enumerate_splits(plan.groups, plan.kinds, rules, budget=min(budget, STEP_BUDGET))
+    plan.readings, plan.complete = search.splits, search.complete
+    plan.local_ids = ids if plan.admissible > len(search.splits) else ()
+    if search.splits or not rules or not search.complete:
+        return search.steps
     # The source breaks its own row identity: keep the plain readings, never force the sum.
-    plain = enumerate_splits(plan.groups, plan.kinds)
-    plan.readings, plan.complete = plain.splits, plain.complete
+    plain = enumerate_splits(plan.groups, plan.kinds, budget=min(budget, STEP_BUDGET))
+    plan.readings, plan.complete, plan.local_ids = plain.splits, plain.complete, ()
     plan.broken = f"no admissible split satisfies {', '.join(ids)}"
-    return plan
+    return search.steps + plain.steps
 
 
 # -- joint resolution -------------------------------------------------------------------
@@ -422,11 +446,12 @@ def settle(fact: Fact, plan: RowPlan, i: int) -> None:
         return
     tokens = {reading[i] for reading in plan.readings}
     if len(tokens) != 1 or not plan.complete:
-        fact.flag("ambiguous").reason = ambiguity(plan)
+        plan.why = plan.why or ambiguity(plan)
+        fact.flag("ambiguous").reason = plan.why
         return
     token = tokens.pop()
     fact.value = cell_value(token)
-    if token == "—":
+    if token == DASH:
         fact.flag("dash")
     if fact.value < 0:
         fact.flag("negative")
@@ -486,15 +511,11 @@ class TextReader:
         for seg in segments(text):
             self.feed(seg)
         self.flush_s3()
-        plans = [plan_row(p, self.template, self.ref) for p in self.plans]
+        plans, budget = first_printings(self.plans), DOCUMENT_STEP_BUDGET
+        for plan in plans:
+            budget -= plan_row(plan, self.template, self.ref, budget)
         resolve_jointly(plans, self.template, self.ref)
-        seen: set[str] = set()
-        facts = []
-        for fact in (f for p in plans for f in facts_of(p)):
-            if fact.key not in seen:  # a key printed twice: the first printing wins
-                seen.add(fact.key)
-                facts.append(fact)
-        return facts
+        return [fact for plan in plans for fact in facts_of(plan)]
 
     def feed(self, seg: Segment) -> None:
         label = self.header(seg.label)
@@ -538,7 +559,7 @@ class TextReader:
 
     # -- section 二 -----------------------------------------------------------------------
     def s2_row(self, label: str, seg: Segment) -> None:
-        spec, score = suffix_match(norm(label), self.ref.rows_for(self.template, "s2", self.block))
+        spec, score, printed_label = suffix_match(norm(label), self.ref.rows_for(self.template, "s2", self.block))
         if spec is None or score < S2_SUFFIX_MATCH:
             self.state = None  # prose or another table: section 二 has ended
             return
@@ -550,7 +571,7 @@ class TextReader:
                 keys=tuple(f"{spec.key}.{c.column_key}" for c in columns),
                 kinds=tuple(c.value_kind for c in columns),
                 run=seg.run,
-                label=spec.label if score == 1.0 else label,
+                label=printed_label,
                 line=seg.line,
                 unit=printed.group(1) if printed else header_unit,
             )
@@ -606,7 +627,8 @@ class TextReader:
         candidates = self.ref.rows_for("legacy_stats", "legacy")
         spec, score = best_legacy_row(text, candidates, self.legacy_parent, self.taken)
         flags: tuple[str, ...] = ()
-        if spec is None or score < MIN_ROW_MATCH:
+        known = spec is not None and score >= MIN_ROW_MATCH
+        if spec is None or not known:
             if len(norm(text)) > MAX_PROSE_LABEL:
                 self.state = None
                 return
@@ -619,7 +641,8 @@ class TextReader:
             if not spec.block and not spec.label.startswith(("其中", *"12345678")):
                 self.legacy_parent = spec.label
         self.taken.add(key)
-        kind = "decimal" if (unit or (spec.unit if spec else "")) in MONEY_UNITS or not spec else "count"
+        row_unit = unit or (spec.unit if known else "")
+        kind = "decimal" if row_unit in MONEY_UNITS or not known else "count"  # unknown rows: allow decimals
         self.plans.append(
             RowPlan(
                 keys=tuple(key if keep else "" for keep in self.legacy_keep),
@@ -631,6 +654,19 @@ class TextReader:
                 flags=flags,
             )
         )
+
+
+def first_printings(plans: list[RowPlan]) -> list[RowPlan]:
+    """A row printed twice (a repeated table): the first printing wins, so every key has one owner."""
+    seen: set[str] = set()
+    out = []
+    for plan in plans:
+        keys = {k for k in plan.keys if k}
+        if keys & seen:
+            continue
+        seen |= keys
+        out.append(plan)
+    return out
 
 
 def strip_unit(label: str) -> tuple[str, str | None]:
@@ -646,4 +682,3 @@ def facts_from_text(text: str, template: str, ref: Reference) -> list[Fact]:
     if template not in ("gov_2019", "gov_2021", "legacy_stats") or not text:
         return []
     return TextReader(template, ref).read(text)
-
