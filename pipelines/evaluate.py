@@ -375,6 +375,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Score the pipeline against every *.expected.json under DIRECTORY."""
         console = Console()
+        if not console.is_terminal:
+            console = Console(width=150)  # logs and CI: do not squeeze the tables to 80 columns
         report = score_corpus(directory)
         if not report.docs:
             console.print(f"[red]error:[/red] no *.expected.json under {directory}")
