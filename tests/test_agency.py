@@ -67,6 +67,14 @@ def test_the_site_places_a_name_without_a_place():
     assert place("文化和旅游局", "data/samples/shuyang/report.html")[:4] == (None, None, None, None)
 
 
+def test_a_place_missing_from_the_list_still_gives_level_and_sector():
+    # the generated samples use invented places; 人民政府 contains 民政 but is a government
+    assert place("北仓区人民政府") == (None, None, None, "county", "人民政府/办公室")
+    assert place("桐溪县教育局") == (None, None, None, "county", "教育")
+    assert place("西湖镇卫生健康委员会") == (None, None, None, "township", "卫生健康")
+    assert place("沭阳县民政局")[4] == "民政"
+
+
 def test_unknown_and_empty_names():
     assert place("某某机关") == (None, None, None, None, None)
     assert place("") == (None, None, None, None, None)

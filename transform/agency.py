@@ -26,6 +26,19 @@ DEPTH = {"province": 1, "city": 2, "county": 3}
 NATIONAL = re.compile(r"^(国务院|国家|中华人民共和国|中央)|^[\u4e00-\u9fff]{2,12}(部|总局|总署)$")
 # A township government or street office after the county: 钱集镇人民政府, 城东街道办事处.
 TOWNSHIP = re.compile(r"^(?P<name>[\u4e00-\u9fff]{1,10}?(镇|乡|街道|苏木))(?P<rest>人民政府|政府|办事处|党政办公室)?$")
+# Level from the name's first place word when the place is not in the division list (a new or
+# renamed district): 桐溪县教育局 is county level even if 桐溪县 cannot be placed. 市 is left out:
+# it may be a prefecture or a county-level city.
+LEVEL_BY_SUFFIX = (
+    (re.compile(r"^[\u4e00-\u9fff]{1,8}?(省|自治区)"), "provincial"),
+    (re.compile(r"^[\u4e00-\u9fff]{1,6}?[县区旗](?!域)"), "county"),
+    (
+        re.compile(
+            r"^[\u4e00-\u9fff]{1,6}?(镇|乡|街道)(人民政府|政府|办事处|[\u4e00-\u9fff]*(局|委员会|办公室|所|站|中心))"
+        ),
+        "township",
+    ),
+)
 HOST_NOISE = {"www", "gov", "cn", "com", "org", "net", "zwgk", "xxgk", "zfxxgk", "http", "https"}
 MAX_NAME = 12
 
@@ -157,6 +170,14 @@ def place_from_site(source_url: str | None) -> Division | None:
     return None
 
 
+def level_by_suffix(text: str) -> str | None:
+    # township first: 西湖镇 must not read as a county because 镇 comes after a 区-like character
+    for pattern, level in reversed(LEVEL_BY_SUFFIX):
+        if pattern.search(text):
+            return level
+    return None
+
+
 @lru_cache(maxsize=65536)
 def normalise_agency(name: str | None, source_url: str | None = None) -> dict[str, str | None]:
     """{province, city, county, level, sector} of an issuing body; None where the name does not say."""
@@ -170,6 +191,8 @@ def normalise_agency(name: str | None, source_url: str | None = None) -> dict[st
         level, rest = "township", township.group("rest") or ""
     if place is None and NATIONAL.search(text):
         level, rest = "national", text
+    elif place is None:
+        level = level_by_suffix(text)
     return {
         "province": (place.province or None) if place else None,
         "city": (place.city or None) if place and place.level != "province" else None,
