@@ -63,7 +63,9 @@ from transform.tables import (
 VALUE_TOKEN = r"-?\d+(?:\.\d+)?|[—－–─]+"
 VALUE_RUN = re.compile(rf"(?:{VALUE_TOKEN})(?:[ \u00a0\u3000]*(?:{VALUE_TOKEN}))*")
 ENUM_MARKS = ".、．"
-DATE_CHARS = "年月日"
+DATE_AFTER = re.compile(r"^\s*[年月日]")  # '2015 年 3 月': dates are prose, not cells
+CLOSERS = ")）]】」"
+CJK = re.compile(r"[\u4e00-\u9fff]")
 ENUMERATOR = re.compile(r"[（(][一二三四五六七八九十]+[）)]|[一二三四五六七八九十]+、|\d+[.、．](?!\d)")
 PRINTED_UNIT = re.compile(r"^\s*(万元|元)")
 MONEY_UNITS = ("万元", "元")
@@ -113,7 +115,7 @@ def line_segments(line: str, number: int) -> list[Segment]:
     pending, last = "", 0
     for m in VALUE_RUN.finditer(line):
         pending += line[last : m.start()]
-        run, carry = split_off_label(m.group(), line[m.end() : m.end() + 2])
+        run, carry = split_off_label(m.group(), line[m.end() : m.end() + 4])
         if run.strip():
             out.append(Segment(pending, run.strip(), number, line[m.end() : m.end() + 4]))
             pending = carry
@@ -130,7 +132,7 @@ def split_off_label(run: str, after: str) -> tuple[str, str]:
     """The run's tail that belongs to the next label: an enumerator ('2.其他') or a year ('2012年度')."""
     if after[:1] in ENUM_MARKS and after[:1] and not after[1:2].isdigit() and run[-1:].isdigit():
         return run[:-1], run[-1]
-    if after[:1] and after[:1] in DATE_CHARS:
+    if DATE_AFTER.match(after):
         head, _, tail = run.rstrip().rpartition(" ")
         return head, tail if head else run
     return run, ""
@@ -632,6 +634,8 @@ class TextReader:
             if len(norm(text)) > MAX_PROSE_LABEL:
                 self.state = None
                 return
+            if not looks_like_row(text, seg.after):
+                return
             key, flags = f"legacy.raw.{norm(text)}", ("unknown_row",)
         elif not spec.key or spec.derived:
             self.legacy_parent = spec.label
@@ -654,6 +658,15 @@ class TextReader:
                 flags=flags,
             )
         )
+
+
+def looks_like_row(label: str, after: str) -> bool:
+    """An unknown legacy row needs a real label; a wrapped line ('条）', '舆情计1次）') is not one."""
+    text = label.strip()
+    if len(CJK.findall(text)) < 2 or text[:1] in CLOSERS or text in UNIT_CELLS:
+        return False
+    tail = after.lstrip()
+    return not (tail[:1] in CLOSERS or tail.startswith(UNIT_SUFFIXES))
 
 
 def first_printings(plans: list[RowPlan]) -> list[RowPlan]:
