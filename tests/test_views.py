@@ -237,3 +237,58 @@ def test_rebuilding_changes_nothing(tmp_path: Path):
         assert con.execute("SELECT * FROM reports ORDER BY doc_id").fetchall() == first
     finally:
         con.close()
+
+
+# ---- through real ingestion of the shared corpus (skipped when ../shared is absent) -------------------
+
+CORPUS_DOCS = (
+    "html/沭阳县发展和改革局2023年政府信息公开年度报告-沭阳县发改局_2025-12-30.html",
+    "html/pingtan_平潭综合实验区2024年度政府信息公开工作年度报告_page.html",
+    "seeds/004_e58907eb69c41167.txt",
+)
+EXPECTED_PLACES = {
+    "沭阳县发展和改革局": ("江苏省", "宿迁市", "沭阳县", "county", "发展改革"),
+    "平潭综合实验区": ("福建省", "福州市", "平潭县", "county", "人民政府/办公室"),
+    "加格达奇区人民政府": ("黑龙江省", "大兴安岭地区", "加格达奇区", "county", "人民政府/办公室"),
+}
+
+
+@pytest.mark.corpus
+def test_reports_match_the_ground_truth_of_real_documents(shared_corpus: Path, tmp_path: Path):
+    from pipelines.ingest import discover, ingest
+    from tests.conftest import load_expected
+
+    paths = [shared_corpus / p for p in CORPUS_DOCS]
+    ingest(discover(paths), tmp_path)
+    con = connect(tmp_path)
+    try:
+        for path in paths:
+            # the corpus names ground truth NAME.expected.json or NAME.<ext>.expected.json
+            beside = path.with_name(path.name + ".expected.json")
+            expected = load_expected(beside if beside.exists() else path.with_suffix(".expected.json"))
+            facts = expected["facts"]
+            legacy = expected["template"] == "legacy_stats"
+            row = con.execute(
+                """SELECT province, city, county, level, sector, report_year, template,
+                          applications_received, granted, reviews, s3_balance_passed, failed_identities
+                   FROM reports WHERE agency = ? AND is_primary""",
+                [expected["agency"]],
+            ).fetchone()
+            assert row[:5] == EXPECTED_PLACES[expected["agency"]]
+            assert row[5:7] == (expected["report_year"], expected["template"])
+            received = facts["legacy.req_received" if legacy else "s3.new_received.total"]
+            assert row[7] == received
+            if not legacy:
+                assert (row[8], row[9]) == (facts["s3.r_granted.total"], facts["s4.review_total"])
+            assert row[10] == (None if legacy else "S3_BALANCE" not in expected["expected_failing_identities"])
+            assert (row[11] or "") == ",".join(sorted(expected["expected_failing_identities"]))
+        series = con.execute(
+            "SELECT template, key, value, relation FROM series WHERE measure = 's3.new_received.total' ORDER BY value"
+        ).fetchall()
+        assert series == [
+            ("legacy_stats", "legacy.req_received", 1.0, "approximate"),
+            ("gov_2021", "s3.new_received.total", 26.0, "equivalent"),
+            ("gov_2021", "s3.new_received.total", 218.0, "equivalent"),
+        ]
+    finally:
+        con.close()
