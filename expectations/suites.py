@@ -23,7 +23,7 @@ import great_expectations.expectations as gxe
 import pandas as pd
 from great_expectations.expectations.row_conditions import Column
 
-from expectations.frames import FIRST_REPORT_YEAR, SECTIONS, TEMPLATE_YEARS, kind_of, value_kinds
+from expectations.frames import FIRST_REPORT_YEAR, SECTIONS, TEMPLATE_YEARS, value_kinds
 from transform.reference import TEMPLATES, reference
 
 FORMATS = ("html", "pdf", "text")
@@ -77,7 +77,10 @@ class Rule:
 
 
 def index_columns(suite: str) -> list[str]:
-    return INDEX_COLUMNS.get(suite, ["doc_id"])
+    """Columns Data Docs and the quarantine show for each failing row."""
+    if suite.startswith("wide_"):
+        return ["doc_id", *(f"_{name}_keys" for name in WIDE_ROW_CHECKS)]
+    return INDEX_COLUMNS[suite]
 
 
 def last_plausible_year() -> int:
@@ -309,8 +312,15 @@ def check_rules(checks: pd.DataFrame) -> list[Rule]:
     return rules
 
 
+WIDE_ROW_CHECKS = {
+    "non_numeric": "cells that are not numbers",
+    "negative": "negative counts or amounts (only 本年增/减 may be negative)",
+    "fractional": "counts that are not integers",
+}
+
+
 def wide_rules(wide: pd.DataFrame, section: str) -> list[Rule]:
-    """Per key column: a float column, and non-negative unless the key is signed (本年增/减)."""
+    """One row per document, and per row no non-numeric, negative or fractional cell (see frames.add_row_checks)."""
     rules = [
         Rule(
             f"wide_{section}.one_row_per_doc",
@@ -319,24 +329,15 @@ def wide_rules(wide: pd.DataFrame, section: str) -> list[Rule]:
             gxe.ExpectColumnValuesToBeUnique(column="doc_id"),
         )
     ]
-    for key in [c for c in wide.columns if c != "doc_id"]:
+    for name, words in WIDE_ROW_CHECKS.items():
         rules.append(
             Rule(
-                f"wide_{section}.{key}.float",
+                f"wide_{section}.{name}",
                 WARNING,
-                f"{key}: values are not numbers",
-                gxe.ExpectColumnValuesToBeInTypeList(column=key, type_list=["float64", "Float64"]),
+                f"section {section}: {words} (see _{name}_keys)",
+                gxe.ExpectColumnValuesToBeBetween(column=f"_n_{name}", min_value=0, max_value=0),
             )
         )
-        if kind_of(key) in ("count", "amount", "decimal"):
-            rules.append(
-                Rule(
-                    f"wide_{section}.{key}.non_negative",
-                    WARNING,
-                    f"{key}: negative value",
-                    gxe.ExpectColumnValuesToBeBetween(column=key, min_value=0),
-                )
-            )
     return rules
 
 
