@@ -28,19 +28,37 @@ def split_cells(line: str) -> list[str] | None:
     return None
 
 
+MAX_CAPTION = 40  # a short line right above a table is its caption (第二十条第（一）项)
+
+
+def is_caption(line: str) -> bool:
+    text = line.strip()
+    return 0 < len(text) <= MAX_CAPTION and "。" not in text
+
+
 def tables_from_lines(lines: list[str]) -> list[RawTable]:
-    """Consecutive separated lines form one table; blank lines do not break it."""
+    """Consecutive separated lines form one table; blank lines do not break it.
+
+    A short line right above a table (a block title printed outside the grid, as
+    text captures do) is kept as the table's first, one-cell row.
+    """
     tables: list[RawTable] = []
     rows: list[list[str | None]] = []
     numbers: list[int] = []
     gap = 0
+    previous = ""
     for number, line in enumerate(lines, start=1):
         cells = split_cells(line)
         if cells is not None and any(cells):
+            if not rows and is_caption(previous):
+                rows.append([clean(previous)])
+                numbers.append(number - 1)
             rows.append(list(cells))
             numbers.append(number)
             gap = 0
+            previous = line
             continue
+        previous = line
         if not line.strip() and rows and gap == 0:
             gap += 1
             continue

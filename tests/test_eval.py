@@ -167,11 +167,11 @@ def test_eval_command_without_expected_files(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- the real pipeline
 
 
-@pytest.mark.xfail(strict=False, reason="until the spine reaches 99.9 % on the generated corpus (issue 3)")
 def test_generated_corpus_accuracy() -> None:
     report = score_corpus(SAMPLES)
     assert report.total().documents >= 60
     assert report.accuracy >= 0.999
+    assert report.total().ambiguous_valued == 0
 
 
 def test_generated_corpus_is_scored_in_full() -> None:

@@ -61,8 +61,9 @@ def test_text_tables_keep_line_numbers() -> None:
     raw = "\n".join(lines).encode()
     ex = extract_text(raw)
     assert ex.meta == {"title": "某报告", "published": "2020-01-20 10:00"}
-    assert ex.tables[0].rows == [["统计指标", "单位", "统计数"], ["（一）收到申请数", "件", "3"]]
-    assert ex.tables[0].line_numbers == [4, 5]
+    # the short line above the table is kept as its caption row
+    assert ex.tables[0].rows == [["正文"], ["统计指标", "单位", "统计数"], ["（一）收到申请数", "件", "3"]]
+    assert ex.tables[0].line_numbers == [3, 4, 5]
 
 
 def test_pdf_without_text_layer_needs_ocr() -> None:

@@ -6,14 +6,12 @@ only look for them.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 
 from extract.model import Extracted
-from transform.reference import REFERENCE_DIR
+from transform.reference import detection_rules as rules
 
 YEAR_IN_TITLE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年度?")
 CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
@@ -22,14 +20,10 @@ CN_DATE = re.compile(r"([〇○零O一二三四五六七八九]{4})年([一二�
 ISO_DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 INDEX_NO = re.compile(r"索\s*引\s*号\s*[:：|]?\s*\|?\s*([A-Za-z0-9][A-Za-z0-9\-/_.]{5,})")
 REPORT_PERIOD = re.compile(r"统计期限.{0,4}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
-BREADCRUMB = re.compile(r"位置|>|›|首页")
+TITLE_STOP = re.compile(r"位置|>|›|首页|。|，|,")
 AGENCY_LINE = re.compile(r"[\u4e00-\u9fff（）()]{2,30}(政府|局|委员会|办公室|区|县|市|旗|院|会|厅|部|署|中心|委|办)")
 AGENCY_TAIL = re.compile(r"(关于)?(?:(?:19|20)\d{2}\s*年度?)?(政府信息公开|政务信息公开|信息公开|政务公开).*$")
 
-
-@cache
-def rules() -> dict:
-    return json.loads((REFERENCE_DIR / "detection.json").read_text(encoding="utf-8"))
 
 
 @dataclass
@@ -53,8 +47,9 @@ def find_title(ex: Extracted) -> str | None:
     if ex.meta.get("title"):
         return ex.meta["title"]
     lines = [title_cell(ln) for ln in ex.text.split("\n") if ln.strip()][:40]
-    candidates = [(i, s) for i, s in enumerate(lines) if len(s) <= 80 and not BREADCRUMB.search(s)]
-    for pattern in (*rules()["report_title"], r"报告|总结"):
+    # a title is short and is not a sentence (no 。 or ，)
+    candidates = [(i, s) for i, s in enumerate(lines) if len(s) <= 80 and not TITLE_STOP.search(s)]
+    for pattern in (*rules()["report_title"], rules()["document_kind"]):
         for i, s in candidates:
             if not re.search(pattern, s):
                 continue

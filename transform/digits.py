@@ -9,7 +9,8 @@ value for its column kind:
 - no leading zeros ('0' alone is fine, '05' is not),
 - a minus sign only at the start of a `signed` cell (本年增/减), never '-0',
 - a decimal point only inside a `decimal` / `amount` cell,
-- a dash ('—') only as a whole cell.
+- a dash ('—') only as a whole cell,
+- a `code` cell (a row code column such as '01') is any short digit string.
 
 Sum rules (a column total, a group total) prune the search as cells are placed.
 Every search is bounded: cells are at most MAX_CELL_CHARS long and the depth-first
@@ -32,6 +33,7 @@ CELL_PATTERNS = {
     "signed": re.compile(r"-?[1-9]\d*|0|—"),
     "decimal": re.compile(r"(?:0|[1-9]\d*)(?:\.\d+)?|—"),
     "amount": re.compile(r"(?:0|[1-9]\d*)(?:\.\d+)?|—"),
+    "code": re.compile(r"\d{1,6}"),  # a row code column ('01'): leading zeros are printed
 }
 
 

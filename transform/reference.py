@@ -138,6 +138,12 @@ def _extra_rows() -> list[dict[str, str]]:
 
 
 @cache
+def detection_rules() -> dict:
+    """Words that identify documents, layouts and table headers (data/reference/detection.json)."""
+    return json.loads((REFERENCE_DIR / "detection.json").read_text(encoding="utf-8"))
+
+
+@cache
 def reference() -> Reference:
     aliases = _aliases()
 

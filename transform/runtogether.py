@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, TypeVar
 
 from extract.text import split_cells
@@ -48,13 +49,10 @@ from transform.digits import (
 )
 from transform.labels import best_similarity, norm, similarity
 from transform.model import Fact
-from transform.reference import S3_COLUMNS, Reference, RowSpec
+from transform.reference import S3_COLUMNS, Reference, RowSpec, detection_rules
 from transform.tables import (
     BLOCK_TITLE,
     CN_NUMBERS,
-    LEGACY_HEADER_WORDS,
-    LEGACY_SKIP_HEADERS,
-    LEGACY_VALUE_HEADERS,
     MIN_ROW_MATCH,
     UNIT_CELLS,
     best_legacy_row,
@@ -65,13 +63,15 @@ VALUE_RUN = re.compile(rf"(?:{VALUE_TOKEN})(?:[ \u00a0\u3000]*(?:{VALUE_TOKEN}))
 ENUM_MARKS = ".、．"
 DATE_AFTER = re.compile(r"^\s*[年月日]")  # '2015 年 3 月': dates are prose, not cells
 CLOSERS = ")）]】」"
+OPENERS = "(（[【「"
+MAX_PARENTHETICAL = 40  # an opener further back than this was never closed (a typo), not a parenthetical
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ENUMERATOR = re.compile(r"[（(][一二三四五六七八九十]+[）)]|[一二三四五六七八九十]+、|\d+[.、．](?!\d)")
 PRINTED_UNIT = re.compile(r"^\s*(万元|元)")
 MONEY_UNITS = ("万元", "元")
 FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９．－", "0123456789.-")
 UNIT_SUFFIXES = tuple(sorted((u for u in UNIT_CELLS if u not in ("单位", "计量单位")), key=len, reverse=True))
-LEGACY_UNIT_HEADERS = ("计量单位", "单位")
+LEGACY_UNIT_HEADERS = tuple(u for u in UNIT_CELLS if "单位" in u)
 
 HEADER_MIN_COLUMNS = 3  # a section 三/四 header names at least three column labels in one segment
 S2_SUFFIX_MATCH = 0.8
@@ -82,12 +82,41 @@ DOCUMENT_STEP_BUDGET = 200_000  # split-search steps per document: garbage runs 
 RESOLVING_LEVELS = ("official", "structural")
 
 
-LEGACY_COLUMN_WORDS = sorted((*LEGACY_UNIT_HEADERS, *LEGACY_VALUE_HEADERS, *LEGACY_SKIP_HEADERS), key=len, reverse=True)
-LEGACY_COLUMN = re.compile("|".join(map(re.escape, LEGACY_COLUMN_WORDS)))
-# '指标名称 计量单位 2012年度 历年累计': the header word, then column words (a year may precede one)
-LEGACY_HEADER = re.compile(
-    rf"(?:{'|'.join(map(re.escape, LEGACY_HEADER_WORDS))})(?:\s*(?:\d{{4}})?\s*(?:{LEGACY_COLUMN.pattern}))+"
-)
+@dataclass(frozen=True)
+class LegacyHeader:
+    """Legacy header words (data/reference/detection.json) as patterns: the header, then its columns."""
+
+    header: re.Pattern[str]
+    column: re.Pattern[str]
+    roles: dict[str, str]  # column word -> value | skip | code | unit
+    priority: tuple[str, ...]  # value words, best first
+
+
+@cache
+def legacy_header() -> LegacyHeader:
+    words = detection_rules()["table_headers"]
+    roles = {w: "unit" for w in LEGACY_UNIT_HEADERS}
+    roles.update({w: "code" for w in words["legacy_code"]})
+    roles.update({w: "skip" for w in words["legacy_skip"]})
+    roles.update({w: "value" for w in words["legacy_value"]})
+    column = "|".join(map(re.escape, sorted(roles, key=len, reverse=True)))
+    start = "|".join(map(re.escape, words["legacy"]))
+    # '指标名称 计量单位 2012年度 历年累计': the header word, then column words (a year may precede one)
+    header = re.compile(rf"(?:{start})(?:\s*(?:\d{{4}})?\s*(?:{column}))+")
+    return LegacyHeader(header, re.compile(column), roles, tuple(words["legacy_value"]))
+
+
+def legacy_columns(header_text: str) -> tuple[str, ...]:
+    """Role of each value column: 'value' for this year's (one column), else 'skip' or 'code'."""
+    spec = legacy_header()
+    words = [w for w in spec.column.findall(header_text) if spec.roles[w] != "unit"]
+    values = [w for w in words if spec.roles[w] == "value"]
+    best = min(values, key=spec.priority.index) if values else None
+    roles = []
+    for w in words:
+        role = spec.roles[w]
+        roles.append("value" if w == best and "value" not in roles else ("skip" if role == "value" else role))
+    return tuple(roles) or ("value",)
 
 
 # -- segments -------------------------------------------------------------------------
@@ -116,7 +145,7 @@ def line_segments(line: str, number: int) -> list[Segment]:
     for m in VALUE_RUN.finditer(line):
         pending += line[last : m.start()]
         run, carry = split_off_label(m.group(), line[m.end() : m.end() + 4])
-        if run.strip():
+        if run.strip() and not inside_brackets(pending):
             out.append(Segment(pending, run.strip(), number, line[m.end() : m.end() + 4]))
             pending = carry
         else:
@@ -126,6 +155,17 @@ def line_segments(line: str, number: int) -> list[Segment]:
     if pending.strip():
         out.append(Segment(pending, "", number))
     return out
+
+
+def inside_brackets(label: str) -> bool:
+    """'…（不同渠道和方式公开相同信息计' + '1': a number inside a label's parenthetical is label text."""
+    unmatched: list[int] = []
+    for i, ch in enumerate(label):
+        if ch in OPENERS:
+            unmatched.append(i)
+        elif ch in CLOSERS and unmatched:
+            unmatched.pop()
+    return bool(unmatched) and len(label) - unmatched[-1] <= MAX_PARENTHETICAL
 
 
 def split_off_label(run: str, after: str) -> tuple[str, str]:
@@ -466,11 +506,12 @@ def settle(fact: Fact, plan: RowPlan, i: int) -> None:
             fact.reason = f"{plan.admissible} admissible splits of {plan.run!r}, all give this cell {token}"
         return
     fact.flag("identity_resolved")
-    fact.reason = (
-        f"{plan.admissible} admissible splits of {plan.run!r}; "
-        f"{show(plan.readings[0]) if len(plan.readings) == 1 else 'every reading'} "
-        f"left by {', '.join(dict.fromkeys(used))}"
-    )
+    ids = ", ".join(dict.fromkeys(used))
+    found = f"{plan.admissible} admissible splits of {plan.run!r}"
+    if len(plan.readings) == 1:
+        fact.reason = f"{found}; only {show(plan.readings[0])} satisfies {ids}"
+    else:
+        fact.reason = f"{found}; the {len(plan.readings)} that satisfy {ids} all give this cell {token}"
 
 
 def ambiguity(plan: RowPlan) -> str:
@@ -501,7 +542,7 @@ class TextReader:
     state: str | None = None
     block: str | None = None
     s3_rows: list[ObservedRow] = field(default_factory=list)
-    legacy_keep: tuple[bool, ...] = (True,)
+    legacy_roles: tuple[str, ...] = ("value",)
     legacy_parent: str = ""
     taken: set[str] = field(default_factory=set)
 
@@ -548,14 +589,11 @@ class TextReader:
                 self.state = "s3"
                 return label
         elif self.template == "legacy_stats":
-            m = LEGACY_HEADER.search(label)
+            m = legacy_header().header.search(label)
             if m:
                 self.state = "legacy"
                 self.legacy_parent = ""
-                columns = [c for c in LEGACY_COLUMN.findall(m.group()) if c not in LEGACY_UNIT_HEADERS]
-                keep = [not any(s in c for s in LEGACY_SKIP_HEADERS) for c in columns]
-                first = keep.index(True) if True in keep else 0
-                self.legacy_keep = tuple(i == first for i in range(len(keep))) or (True,)
+                self.legacy_roles = legacy_columns(m.group())
                 return label[m.end() :]
         return label
 
@@ -649,8 +687,8 @@ class TextReader:
         kind = "decimal" if row_unit in MONEY_UNITS or not known else "count"  # unknown rows: allow decimals
         self.plans.append(
             RowPlan(
-                keys=tuple(key if keep else "" for keep in self.legacy_keep),
-                kinds=(kind,) * len(self.legacy_keep),
+                keys=tuple(key if role == "value" else "" for role in self.legacy_roles),
+                kinds=tuple("code" if role == "code" else kind for role in self.legacy_roles),
                 run=seg.run,
                 label=text,
                 line=seg.line,

@@ -17,15 +17,20 @@ from transform.align import ObservedRow, align_rows
 from transform.cells import CellValue, parse_cell
 from transform.labels import best_similarity, norm, similarity
 from transform.model import Fact
-from transform.reference import S3_COLUMNS, ColumnSpec, Reference, RowSpec
+from transform.reference import S3_COLUMNS, ColumnSpec, Reference, RowSpec, detection_rules
+
+
+def headers(kind: str) -> list[str]:
+    return detection_rules()["table_headers"][kind]
+
+
+# Header words of legacy tables, shared with the text reader (runtogether.py).
+LEGACY_HEADER_WORDS = tuple(headers("legacy"))
+LEGACY_VALUE_HEADERS = tuple(headers("legacy_value"))
+LEGACY_SKIP_HEADERS = tuple(headers("legacy_skip"))
 
 BLOCK_TITLE = re.compile(r"第二十条第\(([一二三四五六七八九十]+)\)项")
 CN_NUMBERS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
-S3_HEADER_WORDS = ("自然人", "商业企业", "申请人情况", "勾稽关系", "科研机构")
-S4_HEADER_WORDS = ("行政复议", "行政诉讼", "结果维持", "复议后起诉")
-LEGACY_HEADER_WORDS = ("统计指标", "指标名称")
-LEGACY_VALUE_HEADERS = ("统计数", "本年度", "本期实际", "本年", "数量", "年度")
-LEGACY_SKIP_HEADERS = ("历年累计", "本年累计", "累计")
 UNIT_CELLS = {"条", "件", "次", "篇", "个", "人", "人次", "万元", "元", "项", "单位", "计量单位"}
 UNSPLIT = re.compile(r"^(?P<label>.*?[^\d\s.,])\s+(?P<num>[-+]?\d[\d,]*(?:\.\d+)?)$")
 MIN_ROW_MATCH = 0.6
@@ -213,7 +218,7 @@ class TableMapper:
     # -- section 三 -------------------------------------------------------------------
     def is_s3_header(self, texts: list[str]) -> bool:
         return self.template in ("gov_2021", "gov_2019") and any(
-            w in norm(t) for t in texts for w in S3_HEADER_WORDS
+            w in norm(t) for t in texts for w in headers("s3")
         ) and not any(parse_cell(t) is not None and parse_cell(t).value for t in texts)
 
     def start_s3(self, row: Row) -> None:
@@ -272,7 +277,7 @@ class TableMapper:
     # -- section 四 -------------------------------------------------------------------
     def is_s4_header(self, texts: list[str]) -> bool:
         return self.template in ("gov_2021", "gov_2019") and sum(
-            any(w in norm(t) for t in texts) for w in S4_HEADER_WORDS
+            any(w in norm(t) for t in texts) for w in headers("s4")
         ) >= 2
 
     def s4_row(self, row: Row) -> None:
@@ -289,16 +294,22 @@ class TableMapper:
 
     # -- legacy statistics tables -----------------------------------------------------
     def is_legacy_header(self, texts: list[str]) -> bool:
-        return any(norm(t) in LEGACY_HEADER_WORDS for t in texts)
+        return any(norm(t) in headers("legacy") for t in texts)
 
     def start_legacy(self, row: Row) -> None:
+        """Find this year's value column: by header word priority, never a cumulative or code column."""
         self.mode = "legacy"
         self.legacy_value_col = None
-        for i, c in enumerate(row.cells):
-            n = norm(c or "")
-            if n and not any(s in n for s in LEGACY_SKIP_HEADERS) and any(h in n for h in LEGACY_VALUE_HEADERS):
-                self.legacy_value_col = i
-                break
+        names = {i: norm(c or "") for i, c in enumerate(row.cells)}
+        usable = {
+            i: n for i, n in names.items()
+            if n and not any(s in n for s in headers("legacy_skip") + headers("legacy_code"))
+        }
+        for word in headers("legacy_value"):
+            found = [i for i, n in usable.items() if word in n]
+            if found:
+                self.legacy_value_col = found[0]
+                return
 
     def legacy_row(self, row: Row) -> None:
         split = split_row(row.cells)
