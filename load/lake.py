@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 
 import pyarrow as pa
@@ -144,6 +145,13 @@ def result_records(results: Iterable[DocumentResult], known_keys: set[str]) -> d
     return {"documents": docs, "facts": facts, "checks": checks}
 
 
+@cache
+def _dictionary_metadata() -> dict[bytes, bytes]:
+    from load.dictionary import dictionary_metadata
+
+    return dictionary_metadata()
+
+
 def _atomic_write(table: pa.Table, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".parquet.tmp")
@@ -180,6 +188,8 @@ def write_batch(results: list[DocumentResult], out_dir: Path, known_keys: set[st
         for year, part in sorted(by_year.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)):
             # report_year lives in the partition path only (plain hive layout)
             data = pa.Table.from_pylist(part, schema=SCHEMAS[table]).drop_columns(["report_year"])
+            if table == "facts":  # the data dictionary travels with the values (key-value metadata)
+                data = data.replace_schema_metadata(_dictionary_metadata())
             _atomic_write(data, lake_dir(out_dir) / table / _partition_name(year) / f"part-{batch_id}.parquet")
     return list(fresh.values())
 

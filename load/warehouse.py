@@ -1,7 +1,8 @@
 """DIR/warehouse.duckdb: views over the Parquet lake, rebuilt by every load.
 
-The DuckDB file holds no data of its own, only views, so it can be deleted and
-rebuilt from the lake at any time (`govreports warehouse DIR`).
+The DuckDB file holds views and two small lookup tables derived from reference
+data (key_dictionary, agencies), nothing else, so it can be deleted and rebuilt
+from the lake at any time (`govreports warehouse DIR`).
 """
 
 from __future__ import annotations
