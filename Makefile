@@ -24,4 +24,4 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 
 bench: setup
-	$(VENV)/bin/python -m bench
+	for b in bench/bench_*.py; do $(VENV)/bin/python $$b; done
