@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 MAX_CELL_CHARS = 16  # '13575394432.52' (an amount in 元) is 14
-STEP_BUDGET = 50_000  # DFS nodes per row; beyond that the row is reported as unsearchable
+STEP_BUDGET = 25_000  # DFS nodes per row (real rows need < 1000); beyond that the row is reported as unsearchable
 DASH = "—"  # a printed dash cell (stored 0, flagged 'dash'); other dash forms are mapped to it
 TOLERANCE = 1e-6
 

@@ -78,7 +78,7 @@ S2_SUFFIX_MATCH = 0.8
 MAX_PROSE_LABEL = 30  # an unknown legacy row label longer than this is prose: the table has ended
 EXAMPLES = 12  # admissible splits listed in a reason
 JOINT_BUDGET = 50_000  # assignments tried when resolving rows jointly
-DOCUMENT_STEP_BUDGET = 200_000  # split-search steps per document: garbage runs cannot stall a batch
+DOCUMENT_STEP_BUDGET = 100_000  # split-search steps per document (real rows need < 1000): garbage cannot stall a batch
 RESOLVING_LEVELS = ("official", "structural")
 
 
