@@ -211,6 +211,19 @@ def test_rows_the_identities_cannot_separate_stay_null_with_the_reason() -> None
     assert facts["s3.r_total.legal_service_org"].value == 20
 
 
+def test_values_the_source_breaks_do_not_pick_a_split() -> None:
+    # 上年结转 printed '1 1 1 1 1 1 6': S3_BALANCE fails in every column among certain rows, so
+    # the 总计 row is suspect and S3_RESULT_TOTAL (which needs it) may not choose the 予以公开 split
+    runs = {**PINGTAN_2021, "carried_over_from_prev": "1 1 1 1 1 1 6"}
+    facts = by_key(facts_from_text(s3_text(runs), "gov_2021", reference()))
+    granted = facts["s3.r_granted.natural_person"]
+    assert granted.value is None and granted.flags == ["ambiguous"]
+    assert "2 still satisfy S3_COLUMN_TOTAL" in granted.reason
+    assert "S3_BALANCE fail among the certain rows" in granted.reason
+    assert facts["s3.r_granted.total"].value == 30
+    assert facts["s3.carried_over_from_prev.total"].method == "text"
+
+
 def test_a_row_that_breaks_its_own_total_is_not_forced() -> None:
     facts = by_key(facts_from_text(s3_text({"r_granted": "1000002", "r_partial": "10000012"}), "gov_2021", reference()))
     # one admissible split: kept as printed (the identity check will report the source's error)

@@ -39,6 +39,7 @@ from transform.align import ObservedRow, align_rows
 from transform.digits import (
     DASH,
     STEP_BUDGET,
+    TOLERANCE,
     SumRule,
     cell_value,
     count_splits,
@@ -305,6 +306,7 @@ class RowPlan:
     joint_ids: tuple[str, ...] = ()  # identities used across rows
     broken: str = ""  # why the identities could not be used
     why: str = ""  # the ambiguity reason, built once per row
+    distrusted: tuple[str, ...] = ()  # identities the source breaks: their values cannot pick a split
 
     @property
     def direct(self) -> bool:
@@ -344,7 +346,7 @@ def resolve_jointly(plans: list[RowPlan], template: str, ref: Reference) -> None
         return
     fixed: dict[str, float] = {}
     for p in plans:
-        if len(p.readings) == 1:
+        if len(p.readings) == 1 and not p.broken:  # a row that breaks its own total vouches for nothing
             fixed.update({k: cell_value(t) for k, t in zip(p.keys, p.readings[0], strict=True) if k})
     owner = {k: i for i in open_rows for k in plans[i].keys if k}
     derived = {
@@ -365,13 +367,39 @@ def resolve_jointly(plans: list[RowPlan], template: str, ref: Reference) -> None
         return None
 
     usable: list[tuple[Instance, set[int]]] = []
+    failing: list[Instance] = []
     for inst in instances(template, ref):
         deps = [sources(k) for k in inst.keys]
-        if all(d is not None for d in deps) and (rows := set().union(*deps)):
+        if any(d is None for d in deps):
+            continue
+        rows = set().union(*deps)
+        if rows:
             usable.append((inst, rows))
+        elif not holds(inst, fixed, derived):
+            failing.append(inst)
+    # A value the source's own identities implicate (they fail among its certain rows) cannot vouch for a split.
+    suspect = {k for inst in failing for k in inst.keys}
+    for inst, rows in usable:
+        if suspect & set(inst.keys):
+            for r in rows:
+                plans[r].distrusted = tuple(sorted({*plans[r].distrusted, *(f.id for f in failing)}))
+    usable = [(inst, rows) for inst, rows in usable if not suspect & set(inst.keys)]
     for component in components(open_rows, [rows for _, rows in usable]):
         checks = [(inst, rows) for inst, rows in usable if rows & set(component)]
         solve_component(plans, component, checks, fixed, derived)
+
+
+def value_of(key: str, values: dict[str, float], derived: dict[str, tuple[str, ...]]) -> float:
+    """A printed value, or a derived subtotal (s3.r_other from its three 2021 parts)."""
+    if key in values:
+        return values[key]
+    return sum(value_of(part, values, derived) for part in derived[key])
+
+
+def holds(inst: Instance, values: dict[str, float], derived: dict[str, tuple[str, ...]]) -> bool:
+    left = sum(value_of(k, values, derived) for k in inst.lhs)
+    right = sum(value_of(k, values, derived) for k in inst.rhs)
+    return abs(left - right) <= TOLERANCE if inst.op == "==" else left <= right + TOLERANCE
 
 
 def components(nodes: list[int], edges: list[set[int]]) -> list[list[int]]:
@@ -413,16 +441,6 @@ def solve_component(
     survivors: list[set[int]] = [set() for _ in rows]
     steps = 0
 
-    def value(key: str) -> float:
-        if key in values:
-            return values[key]
-        return sum(value(p) for p in derived[key])
-
-    def holds(inst: Instance) -> bool:
-        left = sum(value(k) for k in inst.lhs)
-        right = sum(value(k) for k in inst.rhs)
-        return abs(left - right) <= 1e-6 if inst.op == "==" else left <= right + 1e-6
-
     def place(n: int) -> bool:
         nonlocal steps
         if n == len(rows):
@@ -436,7 +454,7 @@ def solve_component(
                 return False
             values.update({k: cell_value(t) for k, t in zip(plan.keys, reading, strict=True) if k})
             chosen.append(r)
-            if all(holds(inst) for inst in due.get(n, ())) and not place(n + 1):
+            if all(holds(inst, values, derived) for inst in due.get(n, ())) and not place(n + 1):
                 return False
             chosen.pop()
         return True
@@ -528,6 +546,8 @@ def ambiguity(plan: RowPlan) -> str:
         text += f"; {len(plan.readings)} still satisfy {', '.join(dict.fromkeys(used))}"
     else:
         text += "; no identity constrains this row"
+    if plan.distrusted:
+        text += f" ({', '.join(plan.distrusted)} fail among the certain rows: the values they involve pick no split)"
     return text
 
 
