@@ -69,7 +69,8 @@ class Archive:
         self.root.mkdir(parents=True, exist_ok=True)
         self.log_path = self.root / FETCH_LOG
         self._lock = threading.Lock()
-        self._latest: dict[str, FetchRecord] = {}
+        self._latest: dict[str, FetchRecord] = {}  # by the URL asked for
+        self._by_final: dict[str, FetchRecord] = {}  # by the URL the body came from (after redirects)
         for rec in self.records():
             self._remember(rec)
 
@@ -83,11 +84,22 @@ class Archive:
     def _remember(self, rec: FetchRecord) -> None:
         if rec.sha256 and rec.status in (200, 304):
             self._latest[rec.url] = rec
+            self._by_final[rec.final_url] = rec
 
     def latest(self, url: str) -> FetchRecord | None:
         """The last successful fetch of `url` whose snapshot is on disk."""
         rec = self._latest.get(url)
         return rec if rec is not None and self.snapshot_path(rec).exists() else None
+
+    def served(self, final_url: str) -> FetchRecord | None:
+        """The last snapshot that `final_url` served (reached directly or by a redirect)."""
+        rec = self._by_final.get(final_url)
+        return rec if rec is not None and self.snapshot_path(rec).exists() else None
+
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        """(ETag, Last-Modified) to send with a conditional request for `url`."""
+        rec = self.served(url)
+        return (rec.etag, rec.last_modified) if rec else (None, None)
 
     def snapshot_path(self, rec: FetchRecord) -> Path:
         return self.root.parent / rec.path if rec.path else self.root / "missing"

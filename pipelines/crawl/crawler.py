@@ -95,7 +95,7 @@ class SiteCrawler:
     def keep(self, resp: Response, prev: FetchRecord | None = None) -> FetchRecord | None:
         """Archive a response (any status with a body) and log the fetch; refusals were no fetch at all.
 
-        A 304 is logged against `prev`, the snapshot it confirms.
+        A 304 is logged against `prev`, the snapshot of the final URL it confirms.
         """
         if resp.status is None and resp.error and resp.error.startswith("not fetched"):
             return None
@@ -133,8 +133,8 @@ class SiteCrawler:
         prev = self.archive.latest(url)
         if reuse and prev is not None:
             return self._from_record(prev, fetched=False), None
-        resp = self.client.get(url, etag=prev and prev.etag, last_modified=prev and prev.last_modified)
-        rec = self.keep(resp, prev)
+        resp = self.client.get(url, self.archive.validators)
+        rec = self.keep(resp, self.archive.served(resp.final_url) if resp.not_modified else None)
         if rec is not None and rec.not_modified:
             return self._from_record(rec, fetched=True), None
         if rec is None or not resp.ok or resp.error:

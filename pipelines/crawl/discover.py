@@ -19,6 +19,8 @@ from extract.encoding import SUPERSETS, decode
 # writing or filing the reports, and readings of them, are not reports.
 REPORT_TITLE = re.compile(r"(政府|政务)?信息公开.{0,12}?(年度报告|年报|年度工作报告)")
 NOT_REPORT = re.compile(r"通知|解读|要点|编制|报送|考核|评估|第三方|图解|政策问答")
+# Reports name their year; a bare column name (政府信息公开年报) in the navigation does not.
+TITLE_YEAR = re.compile(r"(19|20)\d{2}\s*年|[〇零一二三四五六七八九]{4}\s*年")
 NEXT_TEXT = re.compile(r"^\s*(下一页|下页|后一页|next|›|>|»)\s*$", re.I)
 # TRS WCM, the most common CMS on government portals, writes its pager in JavaScript:
 # createPageHTML(pageCount, currentPage, "index", "html") → index.html, index_1.html, …
@@ -74,7 +76,7 @@ def extract_links(html: str, base_url: str, selector: str = "a[href]") -> list[L
 
 
 def is_report_title(text: str, pattern: re.Pattern[str] = REPORT_TITLE) -> bool:
-    return bool(pattern.search(text)) and not NOT_REPORT.search(text)
+    return bool(pattern.search(text) and TITLE_YEAR.search(text)) and not NOT_REPORT.search(text)
 
 
 def attachment_kind(url: str) -> str | None:

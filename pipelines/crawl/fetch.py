@@ -21,6 +21,7 @@ from pipelines.crawl.discover import host_allowed
 USER_AGENT = f"govreports-crawler/{__version__} (+https://github.com/govreports/govreports; open-data research)"
 ROBOTS_AGENT = "govreports-crawler"
 REDIRECTS = {301, 302, 303, 307, 308}
+Validators = Callable[[str], tuple[str | None, str | None]]
 KEPT_HEADERS = ("content-type", "etag", "last-modified", "content-length", "location")
 
 
@@ -115,6 +116,7 @@ class PoliteClient:
         self._robots: dict[str, RobotFileParser | None] = {}
         self._robots_lock = threading.Lock()
         self._slots: dict[str, threading.BoundedSemaphore] = {}
+        self._slots_lock = threading.Lock()
         self._delay: dict[str, float] = {}
         self.requests = 0
         self.http = httpx.Client(
@@ -144,19 +146,15 @@ class PoliteClient:
             return "not fetched: disallowed by robots.txt"
         return None
 
-    def get(self, url: str, etag: str | None = None, last_modified: str | None = None) -> Response:
-        """GET with conditional headers; redirects are followed hop by hop, each hop checked."""
+    def get(self, url: str, validators: Validators | None = None) -> Response:
+        """GET, following redirects hop by hop (each hop checked). `validators(url)` gives the
+        (ETag, Last-Modified) of an archived copy, sent as a conditional request for that hop."""
         reason = self.refusal(url)
         if reason:
             return Response(url=url, final_url=url, status=None, error=reason, fetched_at=now_utc())
-        headers = {}
-        if etag:
-            headers["If-None-Match"] = etag
-        if last_modified:
-            headers["If-Modified-Since"] = last_modified
         current = url
         for _hop in range(self.p.max_redirects + 1):
-            resp = self._request(current, headers)
+            resp = self._request(current, conditional_headers(*(validators(current) if validators else (None, None))))
             resp.url = url
             location = resp.headers.get("location")
             if resp.status not in REDIRECTS or not location:
@@ -166,7 +164,7 @@ class PoliteClient:
             if reason:
                 resp.error = f"redirect to {target} {reason.removeprefix('not fetched: ')}; not followed"
                 return resp
-            current, headers = target, {}  # validators belong to the first URL only
+            current = target
         resp.error = f"more than {self.p.max_redirects} redirects"
         return resp
 
@@ -199,7 +197,7 @@ class PoliteClient:
         return max(self.p.min_interval, self._delay.get(key, 0.0))
 
     def _slot(self, key: str) -> threading.BoundedSemaphore:
-        with self._robots_lock:
+        with self._slots_lock:
             return self._slots.setdefault(key, threading.BoundedSemaphore(self.p.max_per_host))
 
     def _request(self, url: str, headers: dict[str, str]) -> Response:
@@ -244,6 +242,15 @@ class PoliteClient:
             return Response(url, url, None, error=f"timeout: {type(exc).__name__}", fetched_at=fetched_at)
         except httpx.HTTPError as exc:
             return Response(url, url, None, error=f"{type(exc).__name__}: {exc}", fetched_at=fetched_at)
+
+
+def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    return headers
 
 
 def robots_parser(resp: Response) -> RobotFileParser | None:
