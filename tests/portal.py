@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import threading
+import time
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -37,6 +38,7 @@ class Resource:
     location: str | None = None  # for 3xx
     fail_first: int = 0  # answer 500 this many times before serving the body
     validators: bool = True  # send ETag / Last-Modified and honour conditional requests
+    delay: float = 0.0  # seconds to wait before answering (to exercise client timeouts)
 
     @property
     def etag(self) -> str:
@@ -103,6 +105,8 @@ def make_handler(portal: Portal, routes: dict[str, Resource], label: str) -> typ
 
         def do_GET(self) -> None:  # noqa: N802 (http.server's name)
             res = routes.get(self.path.split("?")[0])
+            if res is not None and res.delay:
+                time.sleep(res.delay)
             status, headers, body = respond(res, self.headers.get("If-None-Match"))
             with portal.lock:
                 portal.seen.append(Seen(label, self.path, status, self.headers.get("If-None-Match")))

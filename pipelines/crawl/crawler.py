@@ -185,7 +185,10 @@ class SiteCrawler:
             url = queue.popleft()
             snap, error = self.snapshot(url)
             if snap is None:
-                self._note_failure(url, error or "no body")
+                if url in self.spec.start_urls:  # a source whose start page is out of reach has failed
+                    self.result.errors.append((url, error or "no body"))
+                else:
+                    self._note_failure(url, error or "no body")
                 continue
             self.result.listing_pages += 1
             html = self.read_html(snap)

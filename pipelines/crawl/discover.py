@@ -37,7 +37,13 @@ class Link:
 
 
 def decode_page(raw: bytes, content_type: str | None = None) -> tuple[str, str]:
-    """(text, encoding). A charset in the HTTP header wins; GBK/GB2312 decode as their superset GB18030."""
+    """(text, encoding). Valid UTF-8 is UTF-8 whatever the header says (GBK text is almost never valid
+    UTF-8, while mislabelled headers are common); then the HTTP charset, then the page's own declaration
+    and detection. GBK/GB2312 decode as their superset GB18030."""
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
     declared = HTTP_CHARSET.search(content_type or "")
     if declared:
         name = declared.group(1).lower()
@@ -132,5 +138,5 @@ def host_allowed(url: str, allowed_hosts: list[str]) -> bool:
 
 def last_segment(url: str) -> str:
     """The file name a URL serves: its last path segment, decoded ('' paths give 'index.html')."""
-    name = unquote(PurePosixPath(urlsplit(url).path).name)
-    return name or "index.html"
+    path = urlsplit(url).path
+    return "index.html" if path.endswith("/") or not path else unquote(PurePosixPath(path).name)

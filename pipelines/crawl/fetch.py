@@ -69,15 +69,15 @@ class RateLimiter:
 
     def __init__(self, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
         self.clock, self.sleep = clock, sleep
-        self._next: dict[str, float] = {}
+        self._last: dict[str, float] = {}  # start of the latest request per host
         self._lock = threading.Lock()
 
     def wait(self, host: str, interval: float) -> float:
-        """Block until `host` may be asked again; return the time waited."""
+        """Block until `host` may be asked again (`interval` after the previous start); return the time waited."""
         with self._lock:
             now = self.clock()
-            start = max(now, self._next.get(host, now))
-            self._next[host] = start + interval
+            start = max(now, self._last.get(host, now - interval) + interval)
+            self._last[host] = start
         delay = start - now
         if delay > 0:
             self.sleep(delay)
@@ -114,6 +114,7 @@ class PoliteClient:
         self.limiter = limiter or RateLimiter()
         self.sleep = sleep
         self._robots: dict[str, RobotFileParser | None] = {}
+        self._robots_errors: dict[str, str] = {}
         self._robots_lock = threading.Lock()
         self._slots: dict[str, threading.BoundedSemaphore] = {}
         self._slots_lock = threading.Lock()
@@ -142,7 +143,8 @@ class PoliteClient:
             return f"not fetched: host {urlsplit(url).hostname} is not allowed"
         if self.p.obey_robots and not self.robots_allow(url):
             if self._robots.get(host_key(url)) is None:
-                return "not fetched: robots.txt could not be read (treated as disallow-all)"
+                why = self._robots_errors.get(host_key(url))
+                return f"not fetched: robots.txt could not be read ({why}); treated as disallow-all"
             return "not fetched: disallowed by robots.txt"
         return None
 
@@ -187,6 +189,8 @@ class PoliteClient:
                 self.on_robots(resp)
             parser = robots_parser(resp)
             self._robots[key] = parser
+            if parser is None:
+                self._robots_errors[key] = resp.error or f"HTTP {resp.status}"
             if parser is not None:
                 delay = parser.crawl_delay(ROBOTS_AGENT)
                 if delay:

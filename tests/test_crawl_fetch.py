@@ -1,0 +1,181 @@
+"""The polite client against the mock portal: robots.txt, retries, redirects, limits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from pipelines.crawl.fetch import (
+    USER_AGENT,
+    Politeness,
+    PoliteClient,
+    RateLimiter,
+    Response,
+    backoff_delays,
+    robots_parser,
+)
+from tests.portal import COLUMN, Portal, Resource, county_portal
+
+FAST = Politeness(min_interval=0.0, backoff=0.0)
+
+
+@pytest.fixture
+def portal() -> Iterator[Portal]:
+    site = county_portal()
+    yield site
+    site.stop()
+
+
+def client_for(portal: Portal, politeness: Politeness = FAST) -> PoliteClient:
+    return PoliteClient(["127.0.0.1"], politeness)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_rate_limiter_spaces_requests_per_host() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
+    waits = [limiter.wait("a", 1.0), limiter.wait("a", 1.0), limiter.wait("b", 1.0), limiter.wait("a", 1.0)]
+    assert waits == [0.0, 1.0, 0.0, 1.0]
+    clock.now += 5.0  # an idle host may be asked at once
+    assert limiter.wait("a", 1.0) == 0.0
+
+
+def test_backoff_doubles() -> None:
+    assert backoff_delays(Politeness(retries=3, backoff=2.0)) == [2.0, 4.0, 8.0]
+
+
+def test_robots_rules_per_rfc_9309() -> None:
+    ok = robots_parser(Response("u", "u", 200, content=b"User-agent: *\nDisallow: /private/\n"))
+    assert ok is not None and not ok.can_fetch("govreports-crawler", "http://h/private/a.html")
+    assert ok.can_fetch("govreports-crawler", "http://h/xxgk/a.html")
+    missing = robots_parser(Response("u", "u", 404, content=b""))
+    assert missing is not None and missing.can_fetch("govreports-crawler", "http://h/private/a.html")
+    assert robots_parser(Response("u", "u", 403, content=b"")) is None
+    assert robots_parser(Response("u", "u", None, error="timeout")) is None
+
+
+def test_identifying_user_agent_is_sent(portal: Portal) -> None:
+    seen: list[str] = []
+    portal.routes["/ua"] = Resource(body=b"ok")
+    with client_for(portal) as client:
+        client.http.event_hooks["request"] = [lambda request: seen.append(request.headers["user-agent"])]
+        assert client.get(portal.base + "/ua").ok
+    assert seen == [USER_AGENT, USER_AGENT]  # robots.txt, then the page
+    assert "govreports-crawler/" in USER_AGENT
+
+
+def test_robots_disallowed_path_is_never_requested(portal: Portal) -> None:
+    with client_for(portal) as client:
+        resp = client.get(portal.base + "/private/wjw2023.html")
+    assert resp.status is None and resp.error == "not fetched: disallowed by robots.txt"
+    assert portal.paths() == ["/robots.txt"]
+
+
+def test_unreadable_robots_means_fetch_nothing(portal: Portal) -> None:
+    portal.routes["/robots.txt"] = Resource(body=b"", status=503)
+    with client_for(portal, Politeness(min_interval=0.0, backoff=0.0, retries=1)) as client:
+        resp = client.get(portal.base + COLUMN + "index.html")
+    assert resp.error == "not fetched: robots.txt could not be read (HTTP 503); treated as disallow-all"
+    assert portal.paths() == ["/robots.txt", "/robots.txt"]
+
+
+def test_500_is_retried_until_it_recovers(portal: Portal) -> None:
+    url = portal.base + COLUMN + "202201/t20220120_50001.html"
+    with client_for(portal) as client:
+        resp = client.get(url)
+    assert resp.ok and resp.attempts == 2
+    assert [s.status for s in portal.requests()] == [200, 500, 200]
+
+
+def test_persistent_500_gives_up_after_the_retries(portal: Portal) -> None:
+    portal.routes["/down"] = Resource(body=b"x", fail_first=99)
+    with client_for(portal, Politeness(min_interval=0.0, backoff=0.0, retries=2)) as client:
+        resp = client.get(portal.base + "/down")
+    assert resp.status == 500 and resp.attempts == 3 and resp.error == "HTTP 500"
+    assert portal.paths().count("/down") == 3
+
+
+def test_404_is_not_retried(portal: Portal) -> None:
+    with client_for(portal) as client:
+        resp = client.get(portal.base + COLUMN + "202101/t20210115_40001.html")
+    assert resp.status == 404 and resp.attempts == 1 and resp.error == "HTTP 404"
+    assert portal.paths().count(COLUMN + "202101/t20210115_40001.html") == 1
+
+
+def test_redirect_within_the_site_is_followed(portal: Portal) -> None:
+    with client_for(portal) as client:
+        resp = client.get(portal.base + "/old/nb2019.html")
+    assert resp.ok
+    assert resp.url == portal.base + "/old/nb2019.html"
+    assert resp.final_url == portal.base + COLUMN + "202001/t20200117_30001.html"
+
+
+def test_redirect_to_another_host_is_not_followed(portal: Portal) -> None:
+    with client_for(portal) as client:
+        resp = client.get(portal.base + "/go/jyj2023")
+    assert resp.status == 302 and resp.content is not None and not resp.ok
+    assert resp.error == f"redirect to {portal.other_base}/jyj/2023.html host 127.0.0.2 is not allowed; not followed"
+    assert portal.paths("other") == []
+
+
+def test_other_host_is_refused_without_a_request(portal: Portal) -> None:
+    with client_for(portal) as client:
+        resp = client.get(portal.other_base + "/xxgk/t20240101_1.html")
+    assert resp.error == "not fetched: host 127.0.0.2 is not allowed"
+    assert portal.requests() == []
+
+
+def test_redirect_loop_stops(portal: Portal) -> None:
+    portal.routes["/loop"] = Resource(status=302, location="/loop")
+    with client_for(portal, Politeness(min_interval=0.0, backoff=0.0, max_redirects=3)) as client:
+        resp = client.get(portal.base + "/loop")
+    assert resp.error == "more than 3 redirects"
+    assert portal.paths().count("/loop") == 4
+
+
+def test_body_over_the_size_limit_is_refused(portal: Portal) -> None:
+    portal.routes["/big.pdf"] = Resource(body=b"%PDF" + b"0" * 5000, content_type="application/pdf")
+    with client_for(portal, Politeness(min_interval=0.0, backoff=0.0, max_bytes=1000)) as client:
+        resp = client.get(portal.base + "/big.pdf")
+    assert resp.content is None and resp.error == "too large: 5004 bytes declared (limit 1000)"
+    assert portal.paths().count("/big.pdf") == 1  # not retried
+
+
+def test_timeout_is_retried_then_reported(portal: Portal) -> None:
+    portal.routes["/slow"] = Resource(body=b"late", delay=0.5)
+    politeness = Politeness(min_interval=0.0, backoff=0.0, retries=1, read_timeout=0.1)
+    with client_for(portal, politeness) as client:
+        resp = client.get(portal.base + "/slow")
+    assert resp.status is None and resp.error == "timeout: ReadTimeout" and resp.attempts == 2
+
+
+def test_conditional_request_gets_304(portal: Portal) -> None:
+    url = portal.base + COLUMN + "index.html"
+    etag = portal.routes[COLUMN + "index.html"].etag
+    with client_for(portal) as client:
+        resp = client.get(url, lambda u: (etag, None) if u == url else (None, None))
+    assert resp.status == 304 and resp.not_modified
+    assert portal.requests()[-1].if_none_match == etag
+
+
+def test_robots_crawl_delay_raises_the_interval(portal: Portal) -> None:
+    portal.routes["/robots.txt"] = Resource(body=b"User-agent: *\nCrawl-delay: 7\n", content_type="text/plain")
+    clock = FakeClock()
+    client = PoliteClient(["127.0.0.1"], FAST, limiter=RateLimiter(clock=clock, sleep=clock.sleep))
+    with client:
+        client.get(portal.base + COLUMN + "index.html")
+        client.get(portal.base + COLUMN + "index_1.html")
+    assert clock.slept == [7.0, 7.0]  # after robots.txt, then between the two pages
