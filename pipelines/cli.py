@@ -22,11 +22,12 @@ console = Console()
 DEFAULT_OUT = REPO_ROOT / "data"
 SAMPLES = REPO_ROOT / "data" / "samples"
 EXAMPLE_QUERY = """
-SELECT d.agency, d.report_year, d.template, f.value AS applications_received
-FROM facts f JOIN documents d USING (doc_id)
-WHERE f.key = 's3.new_received.total'
-ORDER BY d.report_year, d.agency
-LIMIT 10
+SELECT report_year, count(*) AS reports, sum(applications_received) AS applications_received,
+       round(avg(s3_balance_passed::INTEGER), 2) AS share_s3_balanced
+FROM reports
+WHERE is_primary
+GROUP BY report_year
+ORDER BY report_year
 """.strip()
 
 # Commands that live beside the capability they expose; each module has register(app).
