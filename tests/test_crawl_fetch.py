@@ -8,8 +8,8 @@ import pytest
 
 from pipelines.crawl.fetch import (
     USER_AGENT,
-    Politeness,
     PoliteClient,
+    Politeness,
     RateLimiter,
     Response,
     backoff_delays,
