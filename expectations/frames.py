@@ -8,7 +8,6 @@ identity. The residual of each identity instance is already a column of `checks`
 
 from __future__ import annotations
 
-import math
 from functools import cache
 from pathlib import Path
 
@@ -72,16 +71,6 @@ def kind_of(key: str | None) -> str:
     return value_kinds().get(key, UNKNOWN_KIND) if isinstance(key, str) else UNKNOWN_KIND
 
 
-def section_of(key: str | None) -> str:
-    return key.split(".", 1)[0] if isinstance(key, str) else ""
-
-
-def fractional_part(value: float | None) -> float | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return abs(value - round(value))
-
-
 def enrich_documents(documents: pd.DataFrame) -> pd.DataFrame:
     out = documents.copy()
     published = pd.to_datetime(out["published_date"], errors="coerce")
@@ -92,8 +81,8 @@ def enrich_documents(documents: pd.DataFrame) -> pd.DataFrame:
 def enrich_facts(facts: pd.DataFrame) -> pd.DataFrame:
     out = facts.copy()
     out["value"] = out["value"].astype("float64")
-    out["value_kind"] = out["key"].map(kind_of).astype(object)
-    out["fraction"] = out["value"].map(fractional_part).astype("float64")
+    out["value_kind"] = out["key"].map(value_kinds()).fillna(UNKNOWN_KIND).astype(object)
+    out["fraction"] = (out["value"] - out["value"].round()).abs()
     return out
 
 
@@ -108,9 +97,15 @@ def enrich_checks(checks: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def wide_table(facts: pd.DataFrame, section: str) -> pd.DataFrame:
+def sections_of(keys: pd.Series) -> pd.Series:
+    # a few hundred distinct keys over millions of rows: split each distinct key once
+    return keys.map({k: k.split(".", 1)[0] for k in keys.dropna().unique()})
+
+
+def wide_table(facts: pd.DataFrame, section: str, sections: pd.Series | None = None) -> pd.DataFrame:
     """One row per document, one float column per key of that section, plus the row checks."""
-    part = facts[facts["key"].map(section_of) == section]
+    sections = sections_of(facts["key"]) if sections is None else sections
+    part = facts[sections == section]
     if part.empty:
         return pd.DataFrame({"doc_id": pd.Series([], dtype=object)})
     wide = part.groupby(["doc_id", "key"], sort=True)["value"].first().unstack("key")
@@ -127,7 +122,13 @@ def key_columns(wide: pd.DataFrame) -> list[str]:
 
 def _keys_where(mask: pd.DataFrame) -> pd.Series:
     names = mask.columns.to_numpy()
-    return pd.Series([",".join(names[row]) for row in mask.to_numpy(dtype=bool)], index=mask.index, dtype=object)
+    flags = mask.to_numpy(dtype=bool)
+    any_set = flags.any(axis=1)
+    return pd.Series(
+        [",".join(names[row]) if hit else "" for row, hit in zip(flags, any_set, strict=True)],
+        index=mask.index,
+        dtype=object,
+    )
 
 
 def add_row_checks(wide: pd.DataFrame) -> pd.DataFrame:
@@ -163,8 +164,9 @@ def build_frames(documents: pd.DataFrame, facts: pd.DataFrame, checks: pd.DataFr
         "facts": facts,
         "checks": enrich_checks(checks),
     }
+    sections = sections_of(facts["key"])
     for section in SECTIONS:
-        frames[f"wide_{section}"] = wide_table(facts, section)
+        frames[f"wide_{section}"] = wide_table(facts, section, sections)
     return frames
 
 

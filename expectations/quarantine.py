@@ -67,12 +67,14 @@ def _documents_by_id(frames: dict[str, pd.DataFrame]) -> dict[str, dict]:
     return {r["doc_id"]: r for r in docs.to_dict("records")}
 
 
-def _matching_rows(frame: pd.DataFrame, index: dict, columns: list[str]) -> list[dict]:
-    mask = pd.Series(True, index=frame.index)
-    for col in columns:
-        want = _clean(index.get(col))
-        mask &= frame[col].isna() if want is None else frame[col] == want
-    return frame[mask].to_dict("records")
+def _matching_rows(frame: pd.DataFrame, indexes: list[dict], columns: list[str]) -> list[dict]:
+    """The frame's rows whose index columns equal one of the failure's unexpected index values."""
+    if not indexes:
+        return []
+    wanted = pd.DataFrame([{c: _clean(i.get(c)) for c in columns} for i in indexes]).drop_duplicates()
+    wanted = wanted.astype({c: frame[c].dtype for c in columns}, errors="ignore")
+    # pandas merges null keys with null keys, so a row without doc_id still finds itself
+    return frame.merge(wanted, on=columns, how="inner").to_dict("records")
 
 
 def _document_row(failure, doc: dict, now: dt.datetime) -> dict:
@@ -144,16 +146,14 @@ def rows_from_failures(failures: list, frames: dict[str, pd.DataFrame]) -> list[
     for failure in failures:
         if failure.severity != CRITICAL or failure.suite not in ("documents", "facts", "checks"):
             continue
-        columns = index_columns(failure.suite)
-        for index in failure.rows:
-            for match in _matching_rows(frames[failure.suite], index, columns):
-                doc = docs.get(match.get("doc_id"), {})
-                if failure.suite == "documents":
-                    rows.append(_document_row(failure, match, now))
-                elif failure.suite == "facts":
-                    rows.append(_fact_row(failure, match, doc, now))
-                else:
-                    rows.append(_check_row(failure, match, doc, now))
+        for match in _matching_rows(frames[failure.suite], failure.rows, index_columns(failure.suite)):
+            doc = docs.get(match.get("doc_id"), {})
+            if failure.suite == "documents":
+                rows.append(_document_row(failure, match, now))
+            elif failure.suite == "facts":
+                rows.append(_fact_row(failure, match, doc, now))
+            else:
+                rows.append(_check_row(failure, match, doc, now))
     return _unique(rows)
 
 
