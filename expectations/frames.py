@@ -187,8 +187,28 @@ def read_run_tables(out_dir: Path, doc_ids: list[str]) -> tuple[pd.DataFrame, pd
     return tables
 
 
+# Cross-document views (expectations/cross_doc.py) touching the run's documents.
+CROSS_DOC_FRAMES = {
+    "x_carry_over": "SELECT * FROM x_carry_over WHERE doc_id IN (SELECT doc_id FROM run_ids) "
+    "OR prev_doc_id IN (SELECT doc_id FROM run_ids)",
+    "report_deadlines": "SELECT * FROM report_deadlines WHERE doc_id IN (SELECT doc_id FROM run_ids)",
+}
+
+
+def read_cross_doc(out_dir: Path, doc_ids: list[str]) -> dict[str, pd.DataFrame]:
+    from load.warehouse import connect
+
+    ids = pd.DataFrame({"doc_id": pd.Series(sorted(set(doc_ids)), dtype=object)})
+    con = connect(Path(out_dir))
+    try:
+        con.register("run_ids", ids)
+        return {name: con.execute(sql).df() for name, sql in CROSS_DOC_FRAMES.items()}
+    finally:
+        con.close()
+
+
 def load_frames(out_dir: Path, doc_ids: list[str]) -> dict[str, pd.DataFrame]:
-    return build_frames(*read_run_tables(out_dir, doc_ids))
+    return build_frames(*read_run_tables(out_dir, doc_ids)) | read_cross_doc(out_dir, doc_ids)
 
 
 def empty_tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -56,6 +56,8 @@ INDEX_COLUMNS = {
     "documents": ["doc_id"],
     "facts": ["doc_id", "key"],
     "checks": ["doc_id", "identity", "scope"],
+    "x_carry_over": ["doc_id", "prev_doc_id", "agency", "report_year", "scope"],
+    "report_deadlines": ["doc_id", "agency", "report_year", "published_date", "deadline"],
 }
 CRITICAL, WARNING, INFO = "critical", "warning", "info"
 
@@ -341,11 +343,33 @@ def wide_rules(wide: pd.DataFrame, section: str) -> list[Rule]:
     return rules
 
 
+def cross_doc_rules(frame: pd.DataFrame, suite: str) -> list[Rule]:
+    """Findings across documents: reported in Data Docs, never rejected."""
+    if suite == "x_carry_over":
+        return [
+            Rule(
+                "identity_holds:X_CARRY_OVER",
+                WARNING,
+                "X_CARRY_OVER: this year's 上年结转 differs from last year's 结转下年度",
+                gxe.ExpectColumnValuesToBeBetween(column="residual", min_value=0, max_value=0),
+            )
+        ]
+    return [
+        Rule(
+            "published_by_deadline",
+            INFO,
+            "published after the legal deadline (a research signal, not an error)",
+            gxe.ExpectColumnValuesToBeBetween(column="days_late", max_value=0),
+        )
+    ]
+
+
 SUITE_RULES: dict[str, Callable[[pd.DataFrame], list[Rule]]] = {
     "documents": lambda frame: document_rules(),
     "facts": lambda frame: fact_rules(),
     "checks": check_rules,
     **{f"wide_{s}": (lambda frame, s=s: wide_rules(frame, s)) for s in SECTIONS},
+    **{name: (lambda frame, name=name: cross_doc_rules(frame, name)) for name in ("x_carry_over", "report_deadlines")},
 }
 
 

@@ -253,3 +253,26 @@ def test_template_year_deviation_words():
     assert template_year_deviation("gov_2019", 2021) == "gov_2019 is used for report years 2019–2020, not 2021"
     assert template_year_deviation("gov_2021", 2020) == "gov_2021 is used for report years 2021 onward, not 2020"
     assert template_year_deviation(None, 2020) is None
+
+
+@pytest.mark.parametrize(
+    ("suite", "row", "expected"),
+    [
+        pytest.param("x_carry_over", {"residual": 0.0}, set(), id="carry_over_holds"),
+        pytest.param("x_carry_over", {"residual": -1.0}, {"identity_holds:X_CARRY_OVER"}, id="carry_over_broken"),
+        pytest.param("report_deadlines", {"days_late": 0}, set(), id="on_deadline"),
+        pytest.param("report_deadlines", {"days_late": 5}, {"published_by_deadline"}, id="late"),
+    ],
+)
+def test_cross_document_expectations(context, suite, row, expected):
+    base = {
+        "doc_id": "d2",
+        "prev_doc_id": "d1",
+        "agency": "洪泽区人民政府",
+        "report_year": 2024,
+        "scope": "total",
+        "published_date": pd.Timestamp(2025, 3, 1),
+        "deadline": pd.Timestamp(2025, 3, 31),
+    }
+    frame = pd.DataFrame([base | row])
+    assert gx_validate.validate_frames({suite: frame}, context).rules() == expected

@@ -62,6 +62,9 @@ def test_validate_run_writes_data_docs_with_the_failing_identity(validated):
     page = pages[0].read_text(encoding="utf-8")
     assert "S4_GROUP_TOTALS" in page
     assert doc_id("hz2023.pdf") in page
+    for finding in ("x_carry_over", "report_deadlines"):
+        [page] = (out / "data_docs" / "validations" / finding).rglob("*.html")
+        assert doc_id("hz2023.pdf") in page.read_text(encoding="utf-8")
 
 
 def test_quarantine_holds_the_negative_count_with_its_source(validated):
