@@ -108,8 +108,10 @@ def _check_lines(con: duckdb.DuckDBPyConnection, doc_id: str) -> list[str]:
         keys = [k for k in (c.get("keys") or "").split(",") if k]
         cells = _rows(
             con,
-            f"SELECT {CELL_COLUMNS} FROM facts WHERE doc_id = ? AND list_contains(?, key) ORDER BY key",
-            [doc_id, keys],
+            # in the check's own order: the total(s) first, then the parts
+            f"SELECT {CELL_COLUMNS} FROM facts WHERE doc_id = ? AND list_contains(?, key) "
+            "ORDER BY list_position(?, key)",
+            [doc_id, keys, keys],
         )
         found = {cell["key"] for cell in cells}
         lines += [_cell_line(cell) for cell in cells]
