@@ -27,10 +27,10 @@ def register(app: typer.Typer) -> None:
         max_per_host: int = typer.Option(None, help="Requests in flight per host (default 2)."),
     ) -> None:
         """Crawl portals' report columns, archive every response under OUT/raw/ and ingest the reports."""
-        from pipelines.crawl.run import crawl_and_ingest, format_status_table, specs_for
+        from pipelines.crawl.run import crawl_and_ingest, format_status_table, politeness_overrides, specs_for
         from pipelines.crawl.sites import SiteSpecError
 
-        overrides = {k: v for k, v in {"min_interval": min_interval, "max_per_host": max_per_host}.items() if v}
+        overrides = politeness_overrides(min_interval=min_interval, max_per_host=max_per_host)
         try:
             specs = specs_for(sources, **overrides)
         except SiteSpecError as exc:

@@ -2,8 +2,9 @@
 
 Schedules fire only with a running Prefect server (`prefect server start`, then
 PREFECT_API_URL=http://127.0.0.1:4200/api); the ephemeral mode never fires them.
-`govreports crawl-serve` (or `python -m pipelines.crawl.flow`) registers the
-deployment and keeps a runner polling for its scheduled runs.
+`govreports crawl-serve` registers the deployment and keeps a runner polling
+for its scheduled runs. (Not `python -m` this module: the runner would then look
+for the flow in `__main__`.)
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pipelines.crawl.run import (
     crawl_one,
     format_status_table,
     inputs_to_ingest,
+    politeness_overrides,
     resolve_sources,
     source_status,
 )
@@ -48,7 +50,7 @@ def crawl_flow(
     max_per_host: int | None = None,
 ) -> list[dict]:
     """Crawl every source (concurrently, one task each), ingest new bodies, print the per-source table."""
-    overrides = {k: v for k, v in {"min_interval": min_interval, "max_per_host": max_per_host}.items() if v}
+    overrides = politeness_overrides(min_interval=min_interval, max_per_host=max_per_host)
     specs, crawls = resolve_sources(sources, **overrides)
     limiter = RateLimiter()
     futures = [crawl_source_task.submit(spec, out, limiter) for spec in specs]
@@ -89,16 +91,3 @@ def serve_nightly(
 ) -> None:
     """Register the deployment with the server at PREFECT_API_URL and run its scheduled runs (blocks)."""
     prefect.serve(nightly_deployment(sources, out, cron, timezone, min_interval))
-
-
-if __name__ == "__main__":
-    import argparse
-
-    parser = argparse.ArgumentParser(description="Serve the nightly crawl-and-ingest deployment.")
-    parser.add_argument("sources", nargs="*")
-    parser.add_argument("--out", default="data")
-    parser.add_argument("--cron", default=NIGHTLY_CRON)
-    parser.add_argument("--timezone", default=NIGHTLY_TIMEZONE)
-    parser.add_argument("--min-interval", type=float, default=None)
-    args = parser.parse_args()
-    serve_nightly(args.sources or None, args.out, args.cron, args.timezone, args.min_interval)

@@ -47,6 +47,11 @@ class CrawlRun:
     summary: RunSummary | None
 
 
+def politeness_overrides(**values: float | int | None) -> dict[str, float | int]:
+    """Options given on the command line or as flow parameters; None means 'keep the default'."""
+    return {k: v for k, v in values.items() if v is not None}
+
+
 def specs_for(sources: list[str] | None, **politeness: float | int) -> list[SiteSpec]:
     """Named specs, spec files or URLs; none means every enabled spec in data/sites/. Raises SiteSpecError."""
     specs = [resolve_source(s) for s in sources] if sources else configured_specs()
