@@ -9,29 +9,34 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import Flow, flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ProcessPoolTaskRunner
 
 from pipelines import ingest as spine
 from transform.model import DocumentResult, InputDoc
 
+# Batches carry thousands of facts: hashing them for a cache key or persisting them
+# would cost more than the work. The lake is the only store; skip-known gives idempotence.
+NO_STORE = {"cache_policy": NO_CACHE, "persist_result": False}
 
-@task(name="process-batch", retries=0)
+
+@task(name="process-batch", retries=0, **NO_STORE)
 def process_batch_task(inputs: list[InputDoc]) -> list[DocumentResult]:
     return spine.process_batch(inputs)
 
 
-@task(name="load-batch")
+@task(name="load-batch", **NO_STORE)
 def load_batch_task(results: list[DocumentResult], out_dir: str) -> list[DocumentResult]:
     return spine.load_batch(results, Path(out_dir))
 
 
-@task(name="finish")
+@task(name="finish", **NO_STORE)
 def finish_task(summary: spine.RunSummary, out_dir: str) -> spine.RunSummary:
     spine.finish(summary, Path(out_dir))
     return summary
 
 
-@flow(name="govreports-ingest", log_prints=True)
+@flow(name="govreports-ingest", log_prints=True, persist_result=False)
 def ingest_flow(
     paths: list[str] | None = None,
     out: str = "data",
@@ -52,7 +57,12 @@ def ingest_flow(
 
 
 def flow_with_workers(workers: int) -> Flow:
-    """The ingest flow, with batches in `workers` processes when more than one."""
+    """The ingest flow, with batches in `workers` processes when more than one.
+
+    Each worker process starts with a few seconds of overhead (imports, and without a
+    configured PREFECT_API_URL its own temporary API server), so workers pay off on
+    backfills of thousands of documents, not on a nightly run of a few dozen."""
     if workers <= 1:
         return ingest_flow
     return ingest_flow.with_options(task_runner=ProcessPoolTaskRunner(max_workers=workers))
+
