@@ -68,6 +68,13 @@ def connect(out_dir: Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(warehouse_path(out_dir)), read_only=read_only)
 
 
+def create_fetches_view(con: duckdb.DuckDBPyConnection, out_dir: Path) -> None:
+    """The crawler's fetch log (DIR/raw/fetches.jsonl), one row per fetched URL, when there is one."""
+    log = Path(out_dir) / "raw" / "fetches.jsonl"
+    if log.exists() and log.stat().st_size:
+        con.execute(f"CREATE OR REPLACE VIEW fetches AS SELECT * FROM read_json_auto('{log.resolve().as_posix()}')")
+
+
 def build_warehouse(out_dir: Path) -> Path:
     """(Re)create the base views documents, facts, checks, then the analyst views."""
     path = warehouse_path(out_dir)
@@ -76,6 +83,7 @@ def build_warehouse(out_dir: Path) -> Path:
     try:
         for table in SCHEMAS:
             con.execute(f"CREATE OR REPLACE VIEW {table} AS {base_view_sql(out_dir, table)}")
+        create_fetches_view(con, out_dir)
         create_cross_doc_views(con)
         views.create_views(con)
     finally:
