@@ -238,3 +238,10 @@ def record(out_dir: Path, rows: list[dict]) -> int:
     written = write_rows(Path(out_dir), rows)
     refresh_view(Path(out_dir))
     return written
+
+
+def count_for(out_dir: Path, doc_ids: list[str]) -> int:
+    """Quarantine rows of these documents (for a run summary)."""
+    table = read_quarantine(Path(out_dir))
+    wanted = set(doc_ids)
+    return sum(1 for d in table.column("doc_id").to_pylist() if d in wanted)

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from expectations.explain import ExplainError, explain_text
-from expectations.quarantine import read_quarantine
+from expectations.quarantine import count_for, read_quarantine
 from load.lake import table_files
 from pipelines.cli import app
 from tests.validation_fixtures import check, doc_id, fact, load, query, result, s4_group
@@ -85,6 +85,12 @@ def test_quarantine_holds_the_negative_count_with_its_source(validated):
             "/reports/hz2023.pdf",
         )
     ]
+
+
+def test_quarantine_count_for_a_run(validated):
+    out, _ = validated
+    assert count_for(out, [doc_id("hz2023.pdf"), doc_id("hz2022.pdf")]) == 1
+    assert count_for(out, [doc_id("hz2022.pdf")]) == 0
 
 
 def test_revalidating_the_same_documents_changes_nothing(validated):
