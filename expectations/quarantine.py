@@ -16,9 +16,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pyarrow as pa
-import pyarrow.dataset as ds
 
-from load.lake import _atomic_write, _partition_name, lake_dir, table_files
+from load.lake import atomic_write, lake_dir, partition_name, read_table
 
 TABLE = "quarantine"
 QUARANTINE_SCHEMA = pa.schema(
@@ -169,16 +168,7 @@ def _unique(rows: list[dict]) -> list[dict]:
 
 
 def read_quarantine(out_dir: Path) -> pa.Table:
-    files = table_files(out_dir, TABLE)
-    if not files:
-        return QUARANTINE_SCHEMA.empty_table()
-    dataset = ds.dataset(
-        [str(f) for f in files],
-        format="parquet",
-        partitioning=ds.HivePartitioning.discover(infer_dictionary=False),
-        partition_base_dir=str(lake_dir(out_dir) / TABLE),
-    )
-    return dataset.to_table()
+    return read_table(out_dir, TABLE, QUARANTINE_SCHEMA)
 
 
 def _recorded(out_dir: Path) -> set[tuple]:
@@ -201,23 +191,15 @@ def write_rows(out_dir: Path, rows: list[dict]) -> int:
         by_year.setdefault(row["report_year"], []).append(row)
     for year, part in by_year.items():
         data = pa.Table.from_pylist(part, schema=QUARANTINE_SCHEMA).drop_columns(["report_year"])
-        _atomic_write(data, lake_dir(out_dir) / TABLE / _partition_name(year) / f"part-{digest}.parquet")
+        atomic_write(data, lake_dir(out_dir) / TABLE / partition_name(year) / f"part-{digest}.parquet")
     return len(fresh)
 
 
 def view_sql(out_dir: Path) -> str:
     """SELECT for the `quarantine` view: the lake files, or a typed empty relation when there are none."""
-    from load.warehouse import _duck_type
+    from load.warehouse import lake_view_sql
 
-    if not table_files(out_dir, TABLE):
-        cols = ", ".join(f"CAST(NULL AS {_duck_type(f.type)}) AS {f.name}" for f in QUARANTINE_SCHEMA)
-        return f"SELECT {cols} WHERE false"
-    glob = (lake_dir(out_dir).resolve() / TABLE / "*" / "*.parquet").as_posix()
-    cols = ", ".join(
-        "TRY_CAST(report_year AS INTEGER) AS report_year" if f.name == "report_year" else f.name
-        for f in QUARANTINE_SCHEMA
-    )
-    return f"SELECT {cols} FROM read_parquet('{glob}', hive_partitioning = true, union_by_name = true)"
+    return lake_view_sql(out_dir, TABLE, QUARANTINE_SCHEMA)
 
 
 def refresh_view(out_dir: Path) -> None:

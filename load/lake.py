@@ -152,14 +152,14 @@ def _dictionary_metadata() -> dict[bytes, bytes]:
     return dictionary_metadata()
 
 
-def _atomic_write(table: pa.Table, path: Path) -> None:
+def atomic_write(table: pa.Table, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".parquet.tmp")
     pq.write_table(table, tmp, compression="zstd")
     os.replace(tmp, path)
 
 
-def _partition_name(year: int | None) -> str:
+def partition_name(year: int | None) -> str:
     return f"report_year={NULL_PARTITION if year is None else year}"
 
 
@@ -190,15 +190,15 @@ def write_batch(results: list[DocumentResult], out_dir: Path, known_keys: set[st
             data = pa.Table.from_pylist(part, schema=SCHEMAS[table]).drop_columns(["report_year"])
             if table == "facts":  # the data dictionary travels with the values (key-value metadata)
                 data = data.replace_schema_metadata(_dictionary_metadata())
-            _atomic_write(data, lake_dir(out_dir) / table / _partition_name(year) / f"part-{batch_id}.parquet")
+            atomic_write(data, lake_dir(out_dir) / table / partition_name(year) / f"part-{batch_id}.parquet")
     return list(fresh.values())
 
 
-def read_table(out_dir: Path, table: str) -> pa.Table:
+def read_table(out_dir: Path, table: str, schema: pa.Schema | None = None) -> pa.Table:
     """The whole table, with report_year restored from the partition path."""
     files = table_files(out_dir, table)
     if not files:
-        return SCHEMAS[table].empty_table()
+        return (schema or SCHEMAS[table]).empty_table()
     dataset = ds.dataset(
         [str(f) for f in files],
         format="parquet",

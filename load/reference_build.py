@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from transform.reference import REFERENCE_DIR, reference
+from transform.spec_import import write_csv
 
 RELATION_FIELDS = [
     "unified_key",
@@ -193,12 +194,6 @@ def _city_name(row: dict) -> str:
         return ""
     return city
 
-
-def write_csv(path: Path, fields: list[str], records: list[dict]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(records)
 
 
 def build_relations(spec_path: str) -> Path:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from expectations.cross_doc import create_cross_doc_views
 from load import views
@@ -22,14 +23,7 @@ def warehouse_path(out_dir: Path) -> Path:
     return Path(out_dir) / WAREHOUSE_NAME
 
 
-def _empty_select(table: str) -> str:
-    cols = ", ".join(f"CAST(NULL AS {_duck_type(f.type)}) AS {f.name}" for f in SCHEMAS[table])
-    return f"SELECT {cols} WHERE false"
-
-
-def _duck_type(arrow_type) -> str:
-    import pyarrow as pa
-
+def duck_type(arrow_type: pa.DataType) -> str:
     mapping = {
         pa.string(): "VARCHAR",
         pa.int32(): "INTEGER",
@@ -43,20 +37,25 @@ def _duck_type(arrow_type) -> str:
     return mapping[arrow_type]
 
 
-def base_view_sql(out_dir: Path, table: str) -> str:
-    """SELECT over one lake table; report_year comes back from the partition path as INTEGER."""
+def lake_view_sql(out_dir: Path, table: str, schema: pa.Schema) -> str:
+    """SELECT over one lake table (report_year from the partition path, as INTEGER),
+    or a typed empty relation when the table has no file yet."""
     if not table_files(out_dir, table):
-        return _empty_select(table)
+        cols = ", ".join(f"CAST(NULL AS {duck_type(f.type)}) AS {f.name}" for f in schema)
+        return f"SELECT {cols} WHERE false"
     glob = (lake_dir(out_dir).resolve() / table / "*" / "*.parquet").as_posix()
     cols = ", ".join(
-        "TRY_CAST(report_year AS INTEGER) AS report_year" if f.name == "report_year" else f.name
-        for f in SCHEMAS[table]
+        "TRY_CAST(report_year AS INTEGER) AS report_year" if f.name == "report_year" else f.name for f in schema
     )
-    source = f"read_parquet('{glob}', hive_partitioning = true, union_by_name = true)"
-    if table == "documents":
-        return f"SELECT {cols} FROM {source}"
+    return f"SELECT {cols} FROM read_parquet('{glob}', hive_partitioning = true, union_by_name = true)"
+
+
+def base_view_sql(out_dir: Path, table: str) -> str:
+    select = lake_view_sql(out_dir, table, SCHEMAS[table])
+    if table == "documents" or not table_files(out_dir, table):
+        return select
     # Rows of a batch whose documents part was never written (a crash mid-batch) are not shown.
-    return f"SELECT {cols} FROM {source} WHERE doc_id IN (SELECT doc_id FROM {_raw_documents(out_dir)})"
+    return f"{select} WHERE doc_id IN (SELECT doc_id FROM {_raw_documents(out_dir)})"
 
 
 def _raw_documents(out_dir: Path) -> str:

@@ -87,6 +87,8 @@ def print_summary(s: RunSummary) -> None:
         for source, error in s.errors[:20]:
             console.print(f"[yellow]{source}[/yellow]: {error}")
     console.print(f"warehouse: {s.warehouse}")
+    if s.quarantined:
+        console.print(f"quarantined rows: {s.quarantined} (view `quarantine`; govreports explain DOC_ID)")
     if s.data_docs:
         console.print(f"data docs: {s.data_docs}")
 

@@ -68,6 +68,7 @@ class RunSummary:
     warehouse: str = ""
     data_docs: str | None = None
     written_ids: list[str] = field(default_factory=list)
+    quarantined: int = 0
 
     def add(self, written: list[DocumentResult]) -> None:
         self.written += len(written)
@@ -108,8 +109,10 @@ def skip_known(inputs: list[InputDoc], out_dir: Path, summary: RunSummary) -> li
 
 def finish(summary: RunSummary, out_dir: Path) -> None:
     """Rebuild the warehouse views and validate what was loaded."""
+    from expectations.quarantine import count_for
     from expectations.validate import validate_run
 
     summary.warehouse = str(build_warehouse(out_dir))
     docs = validate_run(out_dir, summary.written_ids)
     summary.data_docs = str(docs) if docs else None
+    summary.quarantined = count_for(out_dir, summary.written_ids)
