@@ -202,7 +202,8 @@ def read_table(out_dir: Path, table: str, schema: pa.Schema | None = None) -> pa
     dataset = ds.dataset(
         [str(f) for f in files],
         format="parquet",
-        partitioning=ds.HivePartitioning.discover(infer_dictionary=False),
+        # typed, not inferred: a lake holding only the null-year partition has nothing to infer from
+        partitioning=ds.partitioning(pa.schema([("report_year", pa.int32())]), flavor="hive"),
         partition_base_dir=str(lake_dir(out_dir) / table),
     )
     return dataset.to_table()

@@ -89,3 +89,14 @@ def test_unreadable_path_is_recorded_not_raised(tmp_path: Path) -> None:
     result = process_document(InputDoc(path=tmp_path / "gone.html", source="gone.html", file_name="gone.html"))
     assert result.document["status"] == "failed"
     assert result.document["error"].startswith("cannot read file")
+
+
+def test_a_lake_with_only_unknown_years_reads_back(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4 not a pdf")
+    out = tmp_path / "out"
+    run(discover([folder]), out)
+    docs = read_table(out, "documents")
+    assert docs.column("report_year").to_pylist() == [None]
+    assert docs.schema.field("report_year").type == "int32"
