@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
@@ -207,3 +208,26 @@ def read_table(out_dir: Path, table: str, schema: pa.Schema | None = None) -> pa
         partition_base_dir=str(lake_dir(out_dir) / table),
     )
     return dataset.to_table()
+
+
+# Documents whose validation has run. A run that stops after loading but before
+# validating leaves its documents out of here, and the next run validates them.
+VALIDATED = "validated"
+VALIDATED_SCHEMA = pa.schema([("doc_id", pa.string()), ("validated_at", pa.timestamp("us", tz="UTC"))])
+
+
+def validated_doc_ids(out_dir: Path) -> set[str]:
+    files = sorted((lake_dir(out_dir) / VALIDATED).glob("*.parquet"))
+    if not files:
+        return set()
+    return set(pq.ParquetDataset(files).read(columns=["doc_id"]).column("doc_id").to_pylist())
+
+
+def mark_validated(out_dir: Path, doc_ids: Iterable[str]) -> None:
+    fresh = sorted(set(doc_ids) - validated_doc_ids(out_dir))
+    if not fresh:
+        return
+    now = datetime.now(UTC)
+    table = pa.Table.from_pylist([{"doc_id": d, "validated_at": now} for d in fresh], schema=VALIDATED_SCHEMA)
+    digest = hashlib.sha256("".join(fresh).encode()).hexdigest()[:16]
+    atomic_write(table, lake_dir(out_dir) / VALIDATED / f"part-{digest}.parquet")

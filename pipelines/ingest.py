@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from load.lake import known_doc_ids, write_batch
+from load.lake import known_doc_ids, mark_validated, validated_doc_ids, write_batch
 from load.warehouse import build_warehouse
 from transform.document import process_document
 from transform.model import DocumentResult, InputDoc
@@ -113,6 +113,9 @@ def finish(summary: RunSummary, out_dir: Path) -> None:
     from expectations.validate import validate_run
 
     summary.warehouse = str(build_warehouse(out_dir))
-    docs = validate_run(out_dir, summary.written_ids)
+    # this run's documents, and any an earlier run loaded but did not get to validate
+    todo = sorted(set(summary.written_ids) | (known_doc_ids(out_dir) - validated_doc_ids(out_dir)))
+    docs = validate_run(out_dir, todo)
+    mark_validated(out_dir, todo)
     summary.data_docs = str(docs) if docs else None
     summary.quarantined = count_for(out_dir, summary.written_ids)

@@ -100,3 +100,15 @@ def test_a_lake_with_only_unknown_years_reads_back(tmp_path: Path) -> None:
     docs = read_table(out, "documents")
     assert docs.column("report_year").to_pylist() == [None]
     assert docs.schema.field("report_year").type == "int32"
+
+
+def test_documents_loaded_but_never_validated_are_validated_next_run(inputs: list[InputDoc], tmp_path: Path) -> None:
+    from load.lake import validated_doc_ids
+    from pipelines.ingest import RunSummary, finish
+
+    out = tmp_path / "out"
+    written = run(inputs, out)  # loaded, then "crashed" before validation
+    assert validated_doc_ids(out) == set()
+    finish(RunSummary(out_dir=str(out)), out)  # the next run has nothing new to load
+    assert validated_doc_ids(out) == {r.doc_id for r in written}
+    assert (out / "data_docs" / "index.html").exists()
