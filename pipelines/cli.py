@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import shutil
 from pathlib import Path
 
 import typer
@@ -11,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from load.warehouse import connect
-from pipelines.ingest import NoInputError, RunSummary, discover
+from pipelines.ingest import NoInputError, RunSummary, discover, swap_in
 from transform.reference import REPO_ROOT
 
 app = typer.Typer(
@@ -39,7 +40,9 @@ def _quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
-def run_ingest(paths: list[str], out: Path, batch_size: int, workers: int = 1) -> RunSummary:
+def run_ingest(
+    paths: list[str], out: Path, batch_size: int, workers: int = 1, rebuild: bool = False
+) -> RunSummary:
     _quiet_prefect()
     from pipelines.flows import flow_with_workers
 
@@ -56,11 +59,18 @@ def run_ingest(paths: list[str], out: Path, batch_size: int, workers: int = 1) -
     except OSError as exc:
         console.print(f"[red]error:[/red] cannot write to {out}: {exc}")
         raise typer.Exit(1) from exc
+    target = out / ".rebuild" if rebuild else out
+    if rebuild:
+        shutil.rmtree(target, ignore_errors=True)
     try:
-        summary = flow_with_workers(workers)(inputs=inputs, out=str(out), batch_size=batch_size)
+        summary = flow_with_workers(workers)(inputs=inputs, out=str(target), batch_size=batch_size)
     except OSError as exc:  # nothing could be written
         console.print(f"[red]error:[/red] cannot write to {out}: {exc}")
         raise typer.Exit(1) from exc
+    if rebuild:
+        swap_in(target, out)
+        summary.warehouse = str(out / "warehouse.duckdb")
+        summary.data_docs = str(out / "data_docs" / "index.html") if summary.data_docs else None
     print_summary(summary)
     return summary
 
@@ -99,9 +109,15 @@ def ingest(
     out: Path = typer.Option(DEFAULT_OUT, "--out", help="Output folder: lake/, warehouse.duckdb, data_docs/."),
     batch_size: int = typer.Option(200, help="Documents per processing task."),
     workers: int = typer.Option(1, help="Processes for the batches (1: threads in this process)."),
+    rebuild: bool = typer.Option(
+        False,
+        "--rebuild",
+        help="Parse every input again (after a parser upgrade) into a new lake that replaces the old one "
+        "once complete. The new lake holds only the documents given.",
+    ),
 ) -> None:
     """Ingest HTML, PDF and text reports into the Parquet lake and the DuckDB warehouse."""
-    run_ingest(paths, out, batch_size, workers)
+    run_ingest(paths, out, batch_size, workers, rebuild)
 
 
 @app.command()

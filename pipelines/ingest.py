@@ -6,6 +6,7 @@ eval command call them directly, with no server.
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -105,6 +106,28 @@ def skip_known(inputs: list[InputDoc], out_dir: Path, summary: RunSummary) -> li
     todo = [doc for doc in inputs if doc_id_of(doc.path) not in known]
     summary.skipped_known = len(inputs) - len(todo)
     return todo
+
+
+REBUILT = ("lake", "data_docs")
+
+
+def swap_in(staging: Path, out_dir: Path) -> None:
+    """Replace out_dir's lake and Data Docs with the complete ones built in staging.
+
+    Each folder is swapped by rename, so readers see the old lake or the new one,
+    never a mix; the warehouse views are then rebuilt over the new lake."""
+    for name in REBUILT:
+        new, old = staging / name, out_dir / name
+        if not new.exists():
+            continue
+        retired = out_dir / f".{name}.old"
+        shutil.rmtree(retired, ignore_errors=True)
+        if old.exists():
+            old.rename(retired)
+        new.rename(old)
+        shutil.rmtree(retired, ignore_errors=True)
+    shutil.rmtree(staging, ignore_errors=True)
+    build_warehouse(out_dir)
 
 
 def finish(summary: RunSummary, out_dir: Path) -> None:

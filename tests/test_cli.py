@@ -49,3 +49,22 @@ def test_unwritable_output_exits_non_zero(tmp_path: Path) -> None:
     result = runner.invoke(app, ["ingest", str(src), "--out", str(blocker)])
     assert result.exit_code == 1
     assert "cannot write to" in result.output
+
+
+def test_rebuild_reparses_into_a_new_lake(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "report.html").write_text(HTML, encoding="utf-8")
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["ingest", str(src), "--out", str(out)]).exit_code == 0
+    # an older parser left a wrong value behind: the rebuilt lake no longer has it
+    stale = out / "lake" / "facts" / "report_year=2023" / "stale.parquet"
+    next((out / "lake" / "facts" / "report_year=2023").glob("part-*.parquet")).rename(stale)
+
+    result = runner.invoke(app, ["ingest", str(src), "--out", str(out), "--rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "1 inputs: 1 written" in result.output
+    assert not stale.exists() and not (out / ".rebuild").exists()
+    con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
+    assert con.sql("SELECT count(*), count(DISTINCT doc_id) FROM facts").fetchone() == (6, 1)
+    assert con.sql("SELECT count(*) FROM documents").fetchone() == (1,)
