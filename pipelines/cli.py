@@ -44,7 +44,7 @@ def run_ingest(
     paths: list[str], out: Path, batch_size: int, workers: int = 1, rebuild: bool = False
 ) -> RunSummary:
     _quiet_prefect()
-    from pipelines.flows import flow_with_workers
+    from pipelines.flows import flow_with_workers, shared_api
 
     try:
         inputs = discover(paths)
@@ -63,7 +63,8 @@ def run_ingest(
     if rebuild:
         shutil.rmtree(target, ignore_errors=True)
     try:
-        summary = flow_with_workers(workers)(inputs=inputs, out=str(target), batch_size=batch_size)
+        with shared_api(workers):
+            summary = flow_with_workers(workers)(inputs=inputs, out=str(target), batch_size=batch_size)
     except OSError as exc:  # nothing could be written
         console.print(f"[red]error:[/red] cannot write to {out}: {exc}")
         raise typer.Exit(1) from exc

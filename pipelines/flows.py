@@ -6,10 +6,14 @@ runner (prefect-dask, prefect-ray) for a cluster, passed with `.with_options`.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from prefect import Flow, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.task_runners import ProcessPoolTaskRunner
 
 from pipelines import ingest as spine
@@ -57,12 +61,30 @@ def ingest_flow(
 
 
 def flow_with_workers(workers: int) -> Flow:
-    """The ingest flow, with batches in `workers` processes when more than one.
-
-    Each worker process starts with a few seconds of overhead (imports, and without a
-    configured PREFECT_API_URL its own temporary API server), so workers pay off on
-    backfills of thousands of documents, not on a nightly run of a few dozen."""
+    """The ingest flow, with batches in `workers` processes when more than one (run it inside
+    `shared_api`, so the worker processes report to the same API as the flow)."""
     if workers <= 1:
         return ingest_flow
     return ingest_flow.with_options(task_runner=ProcessPoolTaskRunner(max_workers=workers))
+
+
+@contextmanager
+def shared_api(workers: int) -> Iterator[None]:
+    """Without a configured PREFECT_API_URL, Prefect starts a temporary API server per
+    process, so every worker process would start its own (seconds each). For a pool,
+    start one temporary server here and point this process and its workers at it."""
+    if workers <= 1 or os.environ.get("PREFECT_API_URL"):
+        yield
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()
+    server.start()
+    os.environ["PREFECT_API_URL"] = server.api_url  # inherited by the worker processes
+    try:
+        with temporary_settings({PREFECT_API_URL: server.api_url}):
+            yield
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+        server.stop()
 
