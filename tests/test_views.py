@@ -292,3 +292,20 @@ def test_reports_match_the_ground_truth_of_real_documents(shared_corpus: Path, t
         ]
     finally:
         con.close()
+
+
+@pytest.mark.corpus
+def test_one_agency_history_across_renamed_titles(shared_corpus: Path, tmp_path: Path):
+    """洪泽区 titles itself 洪泽区人民政府 in 2023 and 淮安市洪泽区人民政府 in 2024: one agency_key."""
+    from pipelines.ingest import discover, ingest
+
+    ingest(discover([shared_corpus / "real"]), tmp_path)
+    con = connect(tmp_path)
+    try:
+        history = con.execute(
+            "SELECT agency, report_year, applications_received FROM reports "
+            "WHERE agency_key = '洪泽区人民政府' AND is_primary ORDER BY report_year"
+        ).fetchall()
+    finally:
+        con.close()
+    assert history == [("洪泽区人民政府", 2023, 21.0), ("淮安市洪泽区人民政府", 2024, 95.0)]

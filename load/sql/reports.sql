@@ -33,6 +33,7 @@ WITH measured AS (
 SELECT
     d.doc_id,
     d.agency,
+    n.agency_key,  -- one key per body: '淮安市洪泽区人民政府' and '洪泽区人民政府' share it
     a.province,
     a.city,
     a.county,
@@ -64,6 +65,7 @@ SELECT
     d.n_facts
 FROM documents d
 LEFT JOIN document_choice c USING (doc_id)
+LEFT JOIN agency_names n ON n.agency = d.agency
 LEFT JOIN agencies a
     ON a.agency IS NOT DISTINCT FROM d.agency AND a.site IS NOT DISTINCT FROM {site_of_source}
 LEFT JOIN totals t USING (doc_id)
