@@ -94,11 +94,22 @@ def table_files(out_dir: Path, table: str) -> list[Path]:
     return sorted((lake_dir(out_dir) / table).glob("report_year=*/*.parquet"))
 
 
+# doc_ids per lake, with the part files they were read from: every batch asks, and a
+# backfill's lake grows to thousands of parts, so only parts not yet seen are read.
+_KNOWN: dict[Path, tuple[set[Path], set[str]]] = {}
+
+
 def known_doc_ids(out_dir: Path) -> set[str]:
-    files = table_files(out_dir, "documents")
-    if not files:
-        return set()
-    return set(pq.ParquetDataset(files).read(columns=["doc_id"]).column("doc_id").to_pylist())
+    files = set(table_files(out_dir, "documents"))
+    key = Path(out_dir).resolve()
+    read, ids = _KNOWN.get(key, (set(), set()))
+    if not read <= files:  # parts went away (a rebuilt lake): start over
+        read, ids = set(), set()
+    new = sorted(files - read)
+    if new:
+        ids = ids | set(pq.ParquetDataset(new).read(columns=["doc_id"]).column("doc_id").to_pylist())
+    _KNOWN[key] = (files, ids)
+    return set(ids)
 
 
 def result_records(results: Iterable[DocumentResult], known_keys: set[str]) -> dict[str, list[dict]]:
