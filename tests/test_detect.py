@@ -65,3 +65,13 @@ def test_layout_from_markers() -> None:
     legacy = base + "统计指标 单位 统计数 同意公开答复数"
     assert detect(Extracted(format="text", text=legacy)).template == "legacy_stats"
     assert detect(Extracted(format="text", text=base + "一、概述 本年度未收到申请。")).template == "narrative"
+
+
+def test_a_portal_column_page_is_not_a_report() -> None:
+    text = "政府信息公开年报\n某某县2023年政府信息公开工作年度报告\n某某县2022年政府信息公开工作年度报告\n下一页"
+    ex = Extracted(format="html", text=text, meta={"title": "政府信息公开年报"})
+    assert detect(ex).doc_type == "other"
+
+
+def test_a_garbled_title_gives_no_agency() -> None:
+    assert agency_of("紋-`ql砻鉑;酄+赺0X,Z0:L奮愘", "") is None

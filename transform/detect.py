@@ -22,6 +22,7 @@ INDEX_NO = re.compile(r"索\s*引\s*号\s*[:：|]?\s*\|?\s*([A-Za-z0-9][A-Za-z0-
 REPORT_PERIOD = re.compile(r"统计期限.{0,4}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
 TITLE_STOP = re.compile(r"位置|>|›|首页|。|，|,")
 AGENCY_LINE = re.compile(r"[\u4e00-\u9fff（）()]{2,30}(政府|局|委员会|办公室|区|县|市|旗|院|会|厅|部|署|中心|委|办)")
+AGENCY_NAME = re.compile(r"[\u4e00-\u9fff（）()·]{2,40}")
 AGENCY_TAIL = re.compile(r"(关于)?(?:(?:19|20)\d{2}\s*年度?)?(政府信息公开|政务信息公开|信息公开|政务公开).*$")
 
 
@@ -66,19 +67,23 @@ def title_cell(line: str) -> str:
 
 
 def is_report_title(title: str) -> bool:
+    """A report's title names the report and who made it or which year ('政府信息公开年报'
+    alone is the name of a portal column, not of a report)."""
     t = squeeze(title)
-    return any(re.search(p, t) for p in rules()["report_title"])
+    named = bool(YEAR_IN_TITLE.search(t)) or bool(agency_of(t, ""))
+    return named and any(re.search(p, t) for p in rules()["report_title"])
 
 
 def classify(ex: Extracted, title: str | None) -> str:
+    """By the title; with no telling title, by a report phrase near the top and report sections."""
     text = squeeze(ex.text)
     if title and is_report_title(title):
         return "annual_report"
     if title and any(w in title for w in rules()["not_report_title"]):
         return "other"
-    if any(re.search(p, text[:3000]) for p in rules()["report_title"]):
-        return "annual_report"
-    return "other"
+    names_report = any(re.search(p, text[:3000]) for p in rules()["report_title"])
+    has_sections = any(s in text for s in rules()["report_sections"])
+    return "annual_report" if names_report and has_sections else "other"
 
 
 def detect_template(ex: Extracted, report_year: int | None) -> str:
@@ -106,8 +111,8 @@ def agency_of(title: str | None, text: str) -> str | None:
     t = squeeze(title)
     t = re.sub(r"^(?:19|20)\d{2}\s*年度?", "", t)  # '2018年加格达奇区政府信息公开…'
     name = AGENCY_TAIL.sub("", t).rstrip("-_ ").split("关于")[0]
-    if not name:
-        return None
+    if not AGENCY_NAME.fullmatch(name):
+        return None  # nothing, or not a name (a garbled or foreign title)
     # A bare region name ('加格达奇区' of '…区政府信息公开…'): the body names the government in full.
     suffix = rules()["agency_suffix_for_region"]
     if re.search(r"(区|县|市|旗|州|省)$", name) and (name + suffix) in squeeze(text):
