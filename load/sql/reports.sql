@@ -33,7 +33,6 @@ WITH measured AS (
 SELECT
     d.doc_id,
     d.agency,
-    n.agency_key,  -- one key per body: '淮安市洪泽区人民政府' and '洪泽区人民政府' share it
     a.province,
     a.city,
     a.county,
@@ -62,7 +61,8 @@ SELECT
     coalesce(i.checks_evaluated, 0) AS checks_evaluated,
     coalesce(i.checks_failed, 0) AS checks_failed,
     i.failed_identities,
-    d.n_facts
+    d.n_facts,
+    n.agency_key  -- one key per body: '淮安市洪泽区人民政府' and '洪泽区人民政府' share it (new columns go last)
 FROM documents d
 LEFT JOIN document_choice c USING (doc_id)
 LEFT JOIN agency_names n ON n.agency = d.agency
