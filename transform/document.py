@@ -11,7 +11,7 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
-from extract import extract
+from extract import extract, ocr
 from extract.model import Extracted
 from pipelines import __version__
 from transform.detect import DocumentFacts, detect
@@ -79,7 +79,7 @@ def process_document(doc: InputDoc) -> DocumentResult:
         document.update(status="failed", error=f"unsupported file type: {doc.path.suffix or '(none)'}")
         return DocumentResult(document=document)
     try:
-        return transform(document, extract(raw, document["format"]))
+        return transform(document, extract(raw, document["format"]), raw)
     except Exception as exc:  # one bad document never stops a batch; the error is kept with it
         last = traceback.extract_tb(exc.__traceback__)[-1]
         document.update(
@@ -89,10 +89,13 @@ def process_document(doc: InputDoc) -> DocumentResult:
         return DocumentResult(document=document)
 
 
-def transform(document: dict, ex: Extracted) -> DocumentResult:
+def transform(document: dict, ex: Extracted, raw: bytes = b"") -> DocumentResult:
+    ocred = ex.needs_ocr and ocr.engine_available()
+    if ocred:
+        ex = ocr.ocr_pdf(raw)
     document.update(page_count=ex.page_count, encoding=ex.encoding)
     if ex.needs_ocr:
-        document.update(status="needs_ocr", error="PDF has no text layer; OCR is not built yet")
+        document.update(status="needs_ocr", error="PDF has no text layer; no OCR engine installed")
         return DocumentResult(document=document)
     found = detect(ex)
     document.update(
@@ -105,7 +108,13 @@ def transform(document: dict, ex: Extracted) -> DocumentResult:
         title=found.title,
     )
     ref = reference()
-    facts = add_derived(map_facts(ex, found), ref)
+    facts = map_facts(ex, found)
+    if ocred:
+        facts = ocr.distrust_unsure(facts)
+    facts = add_derived(facts, ref)
+    if ocred:
+        for fact in facts:
+            fact.flag("ocr")
     checks = check_identities(facts, found.template, ref)
     document["n_facts"] = len(facts)
     return DocumentResult(document=document, facts=facts, checks=checks)

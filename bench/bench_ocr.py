@@ -1,0 +1,80 @@
+"""OCR of scanned PDFs: pages per second and cell accuracy against the expected values.
+
+    .venv/bin/python bench/bench_ocr.py [DIR] [--scan-dpi 150] [--limit N]
+
+Every PDF of DIR (default data/samples) that has an expected.json is turned into an
+image-only PDF (a "scan", rendered at --scan-dpi) and run through
+transform.document.process_document, which OCRs it. Prints, per document and in total,
+the expected cells read exactly, read wrong (a different number: must be 0), left null
+(with the reason) and missing, and the pages per second. Run on demand, never from the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from extract import ocr  # noqa: E402
+from tests.conftest import load_expected  # noqa: E402
+from transform.document import process_document  # noqa: E402
+from transform.model import InputDoc  # noqa: E402
+
+
+def score(expected: dict, facts: list) -> dict[str, int]:
+    values = {f.key: f for f in facts}
+    out = {"exact": 0, "wrong": 0, "null": 0, "missing": 0}
+    for key, want in expected["facts"].items():
+        fact = values.get(key)
+        if fact is None:
+            out["missing"] += 1
+        elif fact.value is None:
+            out["null"] += 1
+            print(f"    null  {key}: {fact.reason}")
+        elif abs(fact.value - want) > 1e-6:
+            out["wrong"] += 1
+            print(f"    WRONG {key}: {fact.value} (raw {fact.raw_text!r}) expected {want}")
+        else:
+            out["exact"] += 1
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("root", nargs="?", default=str(REPO / "data" / "samples"))
+    parser.add_argument("--scan-dpi", type=int, default=150)
+    parser.add_argument("--limit", type=int, default=0)
+    args = parser.parse_args()
+    pdfs = sorted(p for p in Path(args.root).rglob("*.pdf") if p.with_suffix(".expected.json").exists())
+    pdfs = pdfs[: args.limit or None]
+    ocr.engine()  # load the models outside the timing
+    totals = {"exact": 0, "wrong": 0, "null": 0, "missing": 0}
+    pages = 0
+    seconds = 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        for pdf in pdfs:
+            scan = Path(tmp) / pdf.name
+            scan.write_bytes(ocr.scan_of(pdf.read_bytes(), dpi=args.scan_dpi))
+            start = time.perf_counter()
+            result = process_document(InputDoc.from_path(scan))
+            took = time.perf_counter() - start
+            doc = result.document
+            got = score(load_expected(pdf.with_suffix(".expected.json")), result.facts)
+            for k, v in got.items():
+                totals[k] += v
+            pages += doc["page_count"] or 0
+            seconds += took
+            print(f"{pdf.name}: {doc['status']} {doc['template']} pages={doc['page_count']} {took:.1f}s {got}")
+    cells = sum(totals.values())
+    print(f"\n{len(pdfs)} scans, {pages} pages in {seconds:.1f}s: {pages / seconds:.2f} pages/s")
+    print(f"cells {cells}: exact {totals['exact']} ({totals['exact'] / max(cells, 1):.2%}), "
+          f"wrong {totals['wrong']}, null {totals['null']}, missing {totals['missing']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,179 @@
+"""OCR of scanned PDFs: scans made here from the repo's own sample PDFs, read back and compared.
+
+The real-OCR tests run RapidOCR on 11 pages (a few seconds each); the rest feed hand-made
+boxes or a PDF's own word boxes to the same grouping and wiring, and are fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pdfplumber
+import pytest
+
+from extract import ocr
+from extract.ocr import Box
+from tests.conftest import load_expected
+from transform.document import process_document
+from transform.model import DocumentResult, InputDoc
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+SCANNED = ["gen012_gov_2021_2021", "gen032_gov_2019_2019", "gen047_legacy_stats_2013"]
+MIN_EXACT_SHARE = 1.0  # measured: every expected cell of these clean scans is read (bench/bench_ocr.py)
+
+needs_engine = pytest.mark.skipif(not ocr.engine_available(), reason="rapidocr-onnxruntime not installed")
+
+
+def box(x0: float, y0: float, x1: float, y1: float, text: str, confidence: float = 0.99) -> Box:
+    return Box(x0, y0, x1, y1, text, confidence)
+
+
+def texts(lines: list[list[list[Box]]]) -> list[list[str]]:
+    return [["".join(b.text for b in cell) for cell in line] for line in lines]
+
+
+# -- grouping (pure) -------------------------------------------------------------------------------
+
+
+def test_boxes_group_into_lines_by_vertical_overlap_and_cells_by_wide_gaps() -> None:
+    boxes = [
+        box(200, 212, 240, 240, "25"),  # a value box sitting a little lower than its label
+        box(10, 200, 60, 230, "行政"),
+        box(64, 201, 90, 231, "许可"),  # 4 px after 行政: same cell
+        box(10, 100, 300, 130, "一、总体情况"),
+        box(400, 205, 430, 235, "0"),
+        box(10, 300, 40, 330, "总计"),
+    ]
+    assert texts(ocr.lines_of(boxes)) == [["一、总体情况"], ["行政许可", "25", "0"], ["总计"]]
+
+
+def test_boxes_without_enough_overlap_are_separate_lines() -> None:
+    boxes = [box(10, 100, 60, 130, "本年"), box(100, 118, 130, 148, "9")]  # 12 of 30 px shared
+    assert texts(ocr.lines_of(boxes)) == [["本年"], ["9"]]
+
+
+def test_a_gap_of_one_character_height_or_less_keeps_the_cell() -> None:
+    boxes = [box(0, 0, 30, 30, "1"), box(60, 0, 90, 30, "2"), box(121, 0, 150, 30, "3")]
+    assert texts(ocr.lines_of(boxes)) == [["12", "3"]]
+
+
+def test_low_confidence_digit_cell_becomes_a_marker_and_labels_never_do() -> None:
+    line = [[box(0, 0, 30, 30, "5", 0.43)], [box(60, 0, 200, 30, "2023年度报告", 0.43)], [box(300, 0, 330, 30, "7")]]
+    assert ocr.line_text(line) == "0（OCR置信度0.43：5）\t2023年度报告\t7"
+
+
+def test_tables_keep_the_page_of_every_row() -> None:
+    page1 = ocr.lines_of([box(0, 0, 80, 30, "规章"), box(200, 0, 230, 30, "2"), box(300, 0, 330, 30, "5")])
+    page2 = ocr.lines_of([box(0, 0, 80, 30, "行政许可"), box(200, 0, 230, 30, "9")])
+    ex = ocr.extracted_from_lines([page1, page2], {"ocr": "test"})
+    assert [t.rows for t in ex.tables] == [[["规章", "2", "5"], ["行政许可", "9"]]]
+    assert ex.tables[0].pages == [1, 2]
+    assert (ex.format, ex.page_count, ex.needs_ocr, ex.meta) == ("pdf", 2, False, {"ocr": "test"})
+
+
+# -- the wiring, with a PDF's own word boxes standing in for the OCR engine (fast) ---------------
+
+
+def word_boxes(pdf_path: Path) -> list[list[Box]]:
+    with pdfplumber.open(pdf_path) as pdf:
+        return [
+            [box(w["x0"], w["top"], w["x1"], w["bottom"], w["text"]) for w in page.extract_words()]
+            for page in pdf.pages
+        ]
+
+
+def scan_with_fake_ocr(tmp_path: Path, monkeypatch, name: str, unsure: str | None = None) -> DocumentResult:
+    """Scan a sample; the 'OCR' returns the original's word boxes, the word `unsure` at confidence 0.43."""
+    source = SAMPLES / f"{name}.pdf"
+    pages = iter(word_boxes(source))
+
+    def fake_read_page(_page) -> list[Box]:
+        return [Box(b.x0, b.y0, b.x1, b.y1, b.text, 0.43 if b.text == unsure else 1.0) for b in next(pages)]
+
+    monkeypatch.setattr(ocr, "read_page", fake_read_page)
+    scan = tmp_path / f"{name}.pdf"
+    scan.write_bytes(ocr.scan_of(source.read_bytes(), dpi=40))
+    return process_document(InputDoc.from_path(scan))
+
+
+def test_scanned_pdf_is_read_through_ocr_and_every_fact_is_flagged(tmp_path: Path, monkeypatch) -> None:
+    result = scan_with_fake_ocr(tmp_path, monkeypatch, "gen010_gov_2021_2023")
+    expected = load_expected(SAMPLES / "gen010_gov_2021_2023.expected.json")
+    values = {f.key: f.value for f in result.facts}
+    assert result.document["status"] == "ok"
+    assert result.document["template"] == "gov_2021"
+    assert result.document["page_count"] == 5
+    assert {k: values.get(k) for k in expected["facts"]} == expected["facts"]
+    assert all("ocr" in f.flags for f in result.facts)
+    assert {f.page for f in result.facts if f.key.startswith("s3.") and f.method != "derived"} == {2, 3, 4}
+
+
+def test_low_confidence_digits_are_null_with_the_confidence_as_reason(tmp_path: Path, monkeypatch) -> None:
+    # 172.02 (s2 行政事业性收费) is printed once in gen010; its word is read at confidence 0.43
+    result = scan_with_fake_ocr(tmp_path, monkeypatch, "gen010_gov_2021_2023", unsure="172.02")
+    fact = next(f for f in result.facts if f.key == "s2.art20_8.admin_fees.fee_amount_wan_yuan")
+    assert fact.value is None
+    assert fact.raw_text == "172.02"
+    assert fact.reason == "OCR confidence 0.43 (read '172.02')"
+    assert fact.note is None
+    assert fact.flags == ["unreadable", "ocr"]
+    assert sum(1 for f in result.facts if f.value is None) == 1
+
+
+def test_without_an_ocr_engine_a_scan_still_needs_ocr(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(ocr, "engine_available", lambda: False)
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(ocr.scan_of((SAMPLES / "gen057_narrative_2013.pdf").read_bytes(), dpi=40))
+    result = process_document(InputDoc.from_path(scan))
+    assert (result.document["status"], result.facts) == ("needs_ocr", [])
+
+
+def test_an_ocr_error_fails_the_document_with_the_error(tmp_path: Path, monkeypatch) -> None:
+    def broken(_page) -> list[Box]:
+        raise RuntimeError("model file damaged")
+
+    monkeypatch.setattr(ocr, "engine_available", lambda: True)
+    monkeypatch.setattr(ocr, "read_page", broken)
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(ocr.scan_of((SAMPLES / "gen057_narrative_2013.pdf").read_bytes(), dpi=40))
+    result = process_document(InputDoc.from_path(scan))
+    assert result.document["status"] == "failed"
+    assert result.document["error"].startswith("RuntimeError: model file damaged")
+    assert result.facts == []
+
+
+# -- real OCR of scans made from the samples ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def scanned(tmp_path_factory) -> dict[str, DocumentResult]:
+    folder = tmp_path_factory.mktemp("scans")
+    results = {}
+    for name in SCANNED:
+        scan = folder / f"{name}.pdf"
+        scan.write_bytes(ocr.scan_of((SAMPLES / f"{name}.pdf").read_bytes(), dpi=150))
+        results[name] = process_document(InputDoc.from_path(scan))
+    return results
+
+
+@needs_engine
+@pytest.mark.parametrize("name", SCANNED)
+def test_ocr_of_a_clean_scan_reads_the_expected_values(scanned: dict[str, DocumentResult], name: str) -> None:
+    expected = load_expected(SAMPLES / f"{name}.expected.json")
+    result = scanned[name]
+    doc = result.document
+    assert (doc["status"], doc["template"], doc["report_year"], doc["agency"]) == (
+        "ok", expected["template"], expected["report_year"], expected["agency"]
+    )
+    facts = {f.key: f for f in result.facts}
+    read = {k: facts[k].value for k in expected["facts"] if k in facts}
+    want = expected["facts"]
+    wrong = {k: (v, want[k]) for k, v in read.items() if v is not None and abs(v - want[k]) > 1e-6}
+    assert wrong == {}
+    unsure = [k for k, v in read.items() if v is None and not facts[k].reason]
+    assert unsure == []
+    exact = sum(1 for k, v in read.items() if v is not None) / len(expected["facts"])
+    assert exact >= MIN_EXACT_SHARE
+    assert all("ocr" in f.flags for f in result.facts)
+    printed_pages = {f.page for f in result.facts if f.method != "derived"}
+    assert None not in printed_pages and printed_pages <= set(range(1, doc["page_count"] + 1))
