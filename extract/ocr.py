@@ -24,7 +24,7 @@ from importlib.metadata import version
 
 from extract.html import clean
 from extract.model import Extracted
-from extract.pdf import _metadata
+from extract.pdf import pdf_metadata
 from extract.text import tables_from_lines
 
 DPI = 200  # measured on the samples: lowest correct digit confidence 0.94 at 200 dpi, 0.77 at 150
@@ -98,7 +98,7 @@ def box_of(points: list[list[float]], text: str, confidence: float) -> Box:
 
 def pdf_meta(info: dict) -> dict[str, str]:
     """pypdfium2's metadata dict uses the same keys as pdfplumber's (Title, CreationDate)."""
-    return {**_metadata(info), "ocr": engine_name()}
+    return {**pdf_metadata(info), "ocr": engine_name()}
 
 
 # -- from boxes to lines and cells (pure) ----------------------------------------------------------

@@ -36,7 +36,7 @@ def extract_pdf(raw: bytes) -> Extracted:
                 if rows:
                     tables.append(RawTable(rows=rows, pages=[number] * len(rows), origin="pdf"))
             page.close()  # frees the page's parsed objects: long reports stay small in memory
-        meta = _metadata(pdf.metadata or {})
+        meta = pdf_metadata(pdf.metadata or {})
         page_count = len(pdf.pages)
     text = "\n".join(page_texts)
     needs_ocr = len(re.sub(r"\s", "", text)) < MIN_TEXT_CHARS_PER_PAGE * max(page_count, 1)
@@ -50,7 +50,7 @@ def extract_pdf(raw: bytes) -> Extracted:
     )
 
 
-def _metadata(info: dict) -> dict[str, str]:
+def pdf_metadata(info: dict) -> dict[str, str]:
     meta: dict[str, str] = {}
     created = PDF_DATE.match(str(info.get("CreationDate", "")))
     if created:
