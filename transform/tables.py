@@ -79,7 +79,7 @@ def split_row(cells: list[str | None]) -> SplitRow:
             continue
         if c in UNIT_CELLS:
             unit = c
-        elif c not in labels or c != (labels[-1] if labels else None):
+        elif not labels or c != labels[-1]:  # a rowspan copy repeats its group label once
             labels.append(c)
     values = [(i, c) for i, c in enumerate(cells) if i > last_label and c is not None]
     # A row printed unsplit: '行政处罚 8' with nothing (or only blanks) after it.
@@ -225,7 +225,7 @@ class TableMapper:
         if self.mode != "s3":
             self.flush_s3()
             self.mode = "s3"
-        labels = {lab: key for key, lab in zip(S3_COLUMNS, S3_COLUMN_LABELS, strict=True)}
+        labels = {norm(lab): col.column_key for col in self.ref.columns_for(self.template, "s3") for lab in col.labels}
         for i, c in enumerate(row.cells):
             if c and norm(c) in labels:
                 self.s3_positions[i] = labels[norm(c)]
@@ -319,8 +319,8 @@ class TableMapper:
         spec, score = best_legacy_row(split.label, candidates, self.legacy_parent, self.assigned_keys())
         if spec is None or score < MIN_ROW_MATCH:
             if split.values and any(v for _, v in split.values):
-                self.emit(f"legacy.raw.{norm(split.label)}", self.legacy_value(row, split)[1], row,
-                          self.legacy_value(row, split)[0], split, method="table").flag("unknown_row")
+                col, text = self.legacy_value(row, split)
+                self.emit(f"legacy.raw.{norm(split.label)}", text, row, col, split, method="table").flag("unknown_row")
             return
         if not spec.key or spec.derived:
             self.legacy_parent = spec.label
@@ -361,9 +361,6 @@ class TableMapper:
         )
         self.facts.append(fact)
         return fact
-
-
-S3_COLUMN_LABELS = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")
 
 
 def best_row(split: SplitRow, rows: list[RowSpec]) -> tuple[RowSpec | None, float]:
