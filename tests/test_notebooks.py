@@ -11,11 +11,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from load.lake import write_batch
-from load.warehouse import build_warehouse
 from pipelines.ingest import discover, ingest
-from tests.test_views import RESULTS
-from transform.reference import REPO_ROOT, reference
+from transform.reference import REPO_ROOT
 
 NOTEBOOKS = REPO_ROOT / "notebooks"
 SAMPLES = REPO_ROOT / "data" / "samples"
@@ -29,14 +26,9 @@ FIGURES = (
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory) -> Path:
-    """The bundled samples ingested into a fresh folder (the hand-built lake until samples exist)."""
+    """The bundled samples ingested into a fresh folder."""
     out = tmp_path_factory.mktemp("sample_warehouse")
-    inputs = discover([SAMPLES]) if SAMPLES.is_dir() else []
-    if inputs:
-        ingest(inputs, out)
-    else:
-        write_batch(RESULTS, out, reference().known_keys())
-        build_warehouse(out)
+    ingest(discover([SAMPLES]), out)
     return out
 
 
