@@ -21,8 +21,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipelines.crawl.crawler import crawl_site  # noqa: E402
-from pipelines.crawl.sites import SiteSpec, generic_spec  # noqa: E402
+from govreports.pipelines.crawl.crawler import crawl_site  # noqa: E402
+from govreports.pipelines.crawl.sites import SiteSpec, generic_spec  # noqa: E402
 from tests.portal import COLUMN, Portal, Resource, html, listing_page, report_page, report_pdf  # noqa: E402
 
 

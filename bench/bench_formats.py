@@ -18,8 +18,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from transform.document import process_document  # noqa: E402
-from transform.model import InputDoc  # noqa: E402
+from govreports.transform.document import process_document  # noqa: E402
+from govreports.transform.model import InputDoc  # noqa: E402
 
 SUFFIX_FORMAT = {".html": "html", ".htm": "html", ".pdf": "pdf", ".txt": "text"}
 

@@ -47,8 +47,8 @@ def main() -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-    from pipelines.flows import flow_with_workers
-    from pipelines.ingest import discover, ingest
+    from govreports.pipelines.flows import flow_with_workers
+    from govreports.pipelines.ingest import discover, ingest
 
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "in"

@@ -20,10 +20,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from extract import ocr  # noqa: E402
+from govreports.extract import ocr  # noqa: E402
+from govreports.transform.document import process_document  # noqa: E402
+from govreports.transform.model import InputDoc  # noqa: E402
 from tests.conftest import load_expected  # noqa: E402
-from transform.document import process_document  # noqa: E402
-from transform.model import InputDoc  # noqa: E402
 
 
 def score(expected: dict, facts: list) -> dict[str, int]:

@@ -20,11 +20,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from extract import extract  # noqa: E402
-from transform.align import sequences  # noqa: E402
-from transform.detect import detect  # noqa: E402
-from transform.reference import reference  # noqa: E402
-from transform.runtogether import facts_from_text  # noqa: E402
+from govreports.extract import extract  # noqa: E402
+from govreports.transform.align import sequences  # noqa: E402
+from govreports.transform.detect import detect  # noqa: E402
+from govreports.transform.reference import reference  # noqa: E402
+from govreports.transform.runtogether import facts_from_text  # noqa: E402
 
 FORMATS = {".html": "html", ".htm": "html", ".pdf": "pdf", ".txt": "text"}
 S3_HEADER = "三、收到和处理政府信息公开申请情况申请人情况自然人法人或其他组织总计商业企业科研机构社会公益组织法律服务机构其他"  # noqa: E501

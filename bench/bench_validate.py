@@ -23,10 +23,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from load.lake import write_batch  # noqa: E402
-from load.warehouse import build_warehouse  # noqa: E402
-from transform.model import Check, DocumentResult, Fact  # noqa: E402
-from transform.reference import S3_COLUMNS, reference  # noqa: E402
+from govreports.load.lake import write_batch  # noqa: E402
+from govreports.load.warehouse import build_warehouse  # noqa: E402
+from govreports.transform.model import Check, DocumentResult, Fact  # noqa: E402
+from govreports.transform.reference import S3_COLUMNS, reference  # noqa: E402
 
 TEMPLATE_MIX = (("gov_2021", 2021, 2024, 0.6), ("gov_2019", 2019, 2020, 0.25), ("legacy_stats", 2010, 2018, 0.15))
 BATCH = 200
@@ -125,8 +125,8 @@ def bench(n_docs: int, fail_rate: float) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         ids = build_lake(out, n_docs, fail_rate)
-        from expectations import quarantine, validate
-        from expectations.frames import load_frames
+        from govreports.expectations import quarantine, validate
+        from govreports.expectations.frames import load_frames
 
         t: dict[str, float] = {}
         frames = timed("read frames", t, load_frames, out, ids)
@@ -149,7 +149,7 @@ def main() -> None:
     parser.add_argument("--fail-rate", type=float, default=0.02)
     args = parser.parse_args()
     start = time.perf_counter()
-    import expectations.validate  # noqa: F401
+    import govreports.expectations.validate  # noqa: F401
 
     print(f"import great_expectations (once per process): {time.perf_counter() - start:.2f} s")
     for n in args.docs:

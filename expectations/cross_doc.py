@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from transform.reference import REFERENCE_DIR
+from govreports.transform.reference import REFERENCE_DIR
 
 DEADLINES_CSV = REFERENCE_DIR / "deadlines.csv"
 # characters that end an administrative-division name (省, 市, 县, 区, ...)
@@ -179,7 +179,7 @@ def warehouse_dir(con: duckdb.DuckDBPyConnection) -> Path | None:
 
 
 def create_quarantine_view(con: duckdb.DuckDBPyConnection) -> None:
-    from expectations import quarantine
+    from govreports.expectations import quarantine
 
     out_dir = warehouse_dir(con)
     sql = quarantine.view_sql(out_dir) if out_dir else quarantine.view_sql(Path("/nonexistent"))

@@ -12,10 +12,10 @@ from pathlib import Path
 import duckdb
 import typer
 
-from expectations.frames import template_year_deviation
-from transform.reference import REPO_ROOT
+from govreports.data import default_out
+from govreports.expectations.frames import template_year_deviation
 
-DEFAULT_OUT = REPO_ROOT / "data"
+DEFAULT_OUT = default_out()
 DOUBTFUL_FLAGS = ("ambiguous", "unreadable", "negative", "garbled_label", "unique_split", "identity_resolved")
 CELL_COLUMNS = "key, value, raw_text, raw_label, page, flags, reason, method"
 
@@ -193,7 +193,7 @@ def _cross_doc_lines(con: duckdb.DuckDBPyConnection, doc_id: str) -> list[str]:
 
 def explain_text(out_dir: Path, doc_prefix: str) -> str:
     """Everything known about why one document's numbers may be wrong, as plain text."""
-    from load.warehouse import warehouse_path
+    from govreports.load.warehouse import warehouse_path
 
     path = warehouse_path(Path(out_dir))
     if not path.exists():

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from transform.reference import reference
+from govreports.transform.reference import reference
 
 SECTIONS = ("s2", "s3", "s4", "legacy")
 FIRST_REPORT_YEAR = 2007  # the 2007 条例 (in force 2008) introduced the annual report
@@ -172,7 +172,7 @@ def build_frames(documents: pd.DataFrame, facts: pd.DataFrame, checks: pd.DataFr
 
 def read_run_tables(out_dir: Path, doc_ids: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The run's rows of documents, facts and checks, read from DIR/warehouse.duckdb."""
-    from load.warehouse import connect
+    from govreports.load.warehouse import connect
 
     ids = pd.DataFrame({"doc_id": pd.Series(sorted(set(doc_ids)), dtype=object)})
     con = connect(Path(out_dir))
@@ -196,7 +196,7 @@ CROSS_DOC_FRAMES = {
 
 
 def read_cross_doc(out_dir: Path, doc_ids: list[str]) -> dict[str, pd.DataFrame]:
-    from load.warehouse import connect
+    from govreports.load.warehouse import connect
 
     ids = pd.DataFrame({"doc_id": pd.Series(sorted(set(doc_ids)), dtype=object)})
     con = connect(Path(out_dir))
@@ -213,7 +213,7 @@ def load_frames(out_dir: Path, doc_ids: list[str]) -> dict[str, pd.DataFrame]:
 
 def empty_tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Typed empty documents/facts/checks frames (tests and the bench start from these)."""
-    from load.lake import SCHEMAS
+    from govreports.load.lake import SCHEMAS
 
     con = duckdb.connect()
     try:

@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from load.lake import atomic_write, lake_dir, partition_name, read_table
+from govreports.load.lake import atomic_write, lake_dir, partition_name, read_table
 
 TABLE = "quarantine"
 QUARANTINE_SCHEMA = pa.schema(
@@ -137,7 +137,7 @@ def _check_row(failure, check: dict, doc: dict, now: dt.datetime) -> dict:
 
 def rows_from_failures(failures: list, frames: dict[str, pd.DataFrame]) -> list[dict]:
     """Quarantine rows for the critical failures of documents, facts and checks (one per offending row)."""
-    from expectations.suites import CRITICAL, index_columns
+    from govreports.expectations.suites import CRITICAL, index_columns
 
     now = dt.datetime.now(dt.UTC)
     docs = _documents_by_id(frames)
@@ -197,13 +197,13 @@ def write_rows(out_dir: Path, rows: list[dict]) -> int:
 
 def view_sql(out_dir: Path) -> str:
     """SELECT for the `quarantine` view: the lake files, or a typed empty relation when there are none."""
-    from load.warehouse import lake_view_sql
+    from govreports.load.warehouse import lake_view_sql
 
     return lake_view_sql(out_dir, TABLE, QUARANTINE_SCHEMA)
 
 
 def refresh_view(out_dir: Path) -> None:
-    from load.warehouse import warehouse_path
+    from govreports.load.warehouse import warehouse_path
 
     path = warehouse_path(out_dir)
     if not path.exists():

@@ -23,8 +23,8 @@ import great_expectations.expectations as gxe
 import pandas as pd
 from great_expectations.expectations.row_conditions import Column
 
-from expectations.frames import FIRST_REPORT_YEAR, SECTIONS, TEMPLATE_YEARS, value_kinds
-from transform.reference import TEMPLATES, reference
+from govreports.expectations.frames import FIRST_REPORT_YEAR, SECTIONS, TEMPLATE_YEARS, value_kinds
+from govreports.transform.reference import TEMPLATES, reference
 
 FORMATS = ("html", "pdf", "text")
 DOC_TYPES = ("annual_report", "other")

@@ -22,9 +22,9 @@ import great_expectations as gx  # noqa: E402
 from great_expectations.core.run_identifier import RunIdentifier  # noqa: E402
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
 
-from expectations import quarantine  # noqa: E402
-from expectations.frames import load_frames  # noqa: E402
-from expectations.suites import Rule, index_columns, rules_for  # noqa: E402
+from govreports.expectations import quarantine  # noqa: E402
+from govreports.expectations.frames import load_frames  # noqa: E402
+from govreports.expectations.suites import Rule, index_columns, rules_for  # noqa: E402
 
 SITE_NAME = "govreports"
 DATASOURCE = "govreports_frames"

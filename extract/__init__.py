@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from extract.html import extract_html
-from extract.model import Extracted, RawTable
-from extract.pdf import extract_pdf
-from extract.text import extract_text
+from govreports.extract.html import extract_html
+from govreports.extract.model import Extracted, RawTable
+from govreports.extract.pdf import extract_pdf
+from govreports.extract.text import extract_text
 
 EXTRACTORS = {"html": extract_html, "pdf": extract_pdf, "text": extract_text}
 

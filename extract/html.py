@@ -7,8 +7,8 @@ import re
 import lxml.html
 from lxml import etree
 
-from extract.encoding import decode
-from extract.model import Extracted, RawTable
+from govreports.extract.encoding import decode
+from govreports.extract.model import Extracted, RawTable
 
 BLOCK_TAGS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section", "article", "title"}
 CELL_TAGS = {"td", "th"}

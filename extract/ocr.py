@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import version
 
-from extract.html import clean
-from extract.model import Extracted
-from extract.pdf import pdf_metadata
-from extract.text import tables_from_lines
+from govreports.extract.html import clean
+from govreports.extract.model import Extracted
+from govreports.extract.pdf import pdf_metadata
+from govreports.extract.text import tables_from_lines
 
 DPI = 200  # measured on the samples: lowest correct digit confidence 0.94 at 200 dpi, 0.77 at 150
 MIN_DIGIT_CONFIDENCE = 0.8  # a dash misread as '1' came at 0.20; clean digits mostly ≥ 0.9 (bench/bench_ocr.py)

@@ -13,8 +13,8 @@ import re
 
 import pdfplumber
 
-from extract.html import clean
-from extract.model import Extracted, RawTable
+from govreports.extract.html import clean
+from govreports.extract.model import Extracted, RawTable
 
 MIN_TEXT_CHARS_PER_PAGE = 20
 PDF_DATE = re.compile(r"D:(\d{4})(\d{2})(\d{2})")

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
-from extract.encoding import decode
-from extract.html import clean
-from extract.model import Extracted, RawTable
+from govreports.extract.encoding import decode
+from govreports.extract.html import clean
+from govreports.extract.model import Extracted, RawTable
 
 CRAWL_HEADER = re.compile(r"^(标题|发布时间|文号|发布机构|栏目|原文链接)\s*[:：]\s*(.*)$", re.M)
 META_KEYS = {"标题": "title", "发布时间": "published", "发布机构": "publisher", "原文链接": "url"}

@@ -19,9 +19,10 @@ from pathlib import Path
 import pandas as pd
 import typer
 
-from transform.reference import REFERENCE_DIR, REPO_ROOT, ColumnSpec, RowSpec, reference
+from govreports.data import checkout_root
+from govreports.transform.reference import REFERENCE_DIR, ColumnSpec, RowSpec, reference
 
-DOCS_PATH = REPO_ROOT / "docs" / "data_dictionary.md"
+DOCS_PATH = (checkout_root() or Path.cwd()) / "docs" / "data_dictionary.md"  # a checkout's docs/
 TEMPLATE_LABEL_COLUMNS = {"gov_2019": "label_gov_2019", "gov_2021": "label_gov_2021", "legacy_stats": "label_legacy"}
 COLUMNS = [
     "key",
@@ -345,7 +346,7 @@ def register(app: typer.Typer) -> None:
     @app.command(name="dict")
     def show_dictionary(
         key: str = typer.Argument(None, help="A key, a key prefix (s3.new_received) or a glob (s3.*.total)."),
-        write_docs_: bool = typer.Option(False, "--write-docs", help=f"Regenerate {DOCS_PATH.relative_to(REPO_ROOT)}."),
+        write_docs_: bool = typer.Option(False, "--write-docs", help=f"Regenerate {DOCS_PATH} (in a checkout)."),
     ) -> None:
         """Show the data dictionary: labels per template, unit and cross-template relation of each key."""
         from rich.console import Console

@@ -17,8 +17,10 @@ from pathlib import Path
 import duckdb
 import typer
 
-from load.warehouse import connect, warehouse_path
-from transform.reference import REPO_ROOT
+from govreports.data import default_out
+from govreports.load.warehouse import connect, warehouse_path
+
+DEFAULT_OUT = default_out()
 
 FORMATS = ("csv", "parquet", "xlsx")
 VIEWS = (
@@ -118,7 +120,7 @@ def register(app: typer.Typer) -> None:
     @app.command(name="export")
     def export_command(
         fmt: str = typer.Option(..., "--format", help="csv | parquet | xlsx"),
-        out: Path = typer.Option(REPO_ROOT / "data", "--out", help="Folder holding warehouse.duckdb."),
+        out: Path = typer.Option(DEFAULT_OUT, "--out", help="Folder holding warehouse.duckdb."),
         view: str = typer.Option("reports", "--view", help=f"One of: {', '.join(VIEWS)}."),
         where: str = typer.Option(None, "--where", help='SQL filter, e.g. "report_year >= 2021".'),
         to: Path = typer.Option(None, "--to", help="Output file (default: OUT/exports/VIEW.FORMAT)."),

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from transform.model import DocumentResult
+from govreports.transform.model import DocumentResult
 
 DOCUMENTS_SCHEMA = pa.schema(
     [
@@ -159,7 +159,7 @@ def result_records(results: Iterable[DocumentResult], known_keys: set[str]) -> d
 
 @cache
 def _dictionary_metadata() -> dict[bytes, bytes]:
-    from load.dictionary import dictionary_metadata
+    from govreports.load.dictionary import dictionary_metadata
 
     return dictionary_metadata()
 

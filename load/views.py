@@ -17,9 +17,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from load.dictionary import data_dictionary
-from transform.agency import normalise_agency
-from transform.reference import reference
+from govreports.load.dictionary import data_dictionary
+from govreports.transform.agency import normalise_agency
+from govreports.transform.reference import reference
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 SITE_OF_SOURCE = r"regexp_extract(d.source, '^[A-Za-z]+://([^/:?#]+)', 1)"

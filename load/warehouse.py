@@ -12,9 +12,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from expectations.cross_doc import create_cross_doc_views
-from load import views
-from load.lake import SCHEMAS, lake_dir, table_files
+from govreports.expectations.cross_doc import create_cross_doc_views
+from govreports.load import views
+from govreports.load.lake import SCHEMAS, lake_dir, table_files
 
 WAREHOUSE_NAME = "warehouse.duckdb"
 

@@ -11,17 +11,20 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from load.warehouse import connect
-from pipelines.ingest import NoInputError, RunSummary, discover, swap_in
-from transform.reference import REPO_ROOT
+from govreports.data import SAMPLES_DIR, default_out
+from govreports.load.warehouse import connect
+from govreports.pipelines.ingest import NoInputError, RunSummary, discover, swap_in
 
 app = typer.Typer(
     help="Government information-disclosure annual reports → unified, validated facts.", no_args_is_help=True
 )
 console = Console()
 
-DEFAULT_OUT = REPO_ROOT / "data"
-SAMPLES = REPO_ROOT / "data" / "samples"
+DEFAULT_OUT = default_out()
+OUT_HELP = (
+    "Output folder: lake/, warehouse.duckdb, data_docs/ "
+    "(default: data/ of the checkout when run inside it, else ./data of the working directory)."
+)
 EXAMPLE_QUERY = """
 SELECT report_year, count(*) AS reports, sum(applications_received) AS applications_received,
        round(avg(s3_balance_passed::INTEGER), 2) AS share_s3_balanced
@@ -32,7 +35,13 @@ ORDER BY report_year
 """.strip()
 
 # Commands that live beside the capability they expose; each module has register(app).
-COMMAND_MODULES = ("pipelines.evaluate", "pipelines.crawl", "expectations.explain", "load.dictionary", "load.export")
+COMMAND_MODULES = (
+    "govreports.pipelines.evaluate",
+    "govreports.pipelines.crawl",
+    "govreports.expectations.explain",
+    "govreports.load.dictionary",
+    "govreports.load.export",
+)
 
 
 def _quiet_prefect() -> None:
@@ -44,7 +53,7 @@ def run_ingest(
     paths: list[str], out: Path, batch_size: int, workers: int = 1, rebuild: bool = False
 ) -> RunSummary:
     _quiet_prefect()
-    from pipelines.flows import flow_with_workers, shared_api
+    from govreports.pipelines.flows import flow_with_workers, shared_api
 
     try:
         inputs = discover(paths)
@@ -107,7 +116,7 @@ def print_summary(s: RunSummary) -> None:
 @app.command()
 def ingest(
     paths: list[str] = typer.Argument(..., help="Report files or folders (searched recursively)."),
-    out: Path = typer.Option(DEFAULT_OUT, "--out", help="Output folder: lake/, warehouse.duckdb, data_docs/."),
+    out: Path = typer.Option(DEFAULT_OUT, "--out", help=OUT_HELP),
     batch_size: int = typer.Option(200, help="Documents per processing task."),
     workers: int = typer.Option(1, help="Processes for the batches (1: threads in this process)."),
     rebuild: bool = typer.Option(
@@ -124,7 +133,7 @@ def ingest(
 @app.command()
 def run(out: Path = typer.Option(DEFAULT_OUT, "--out")) -> None:
     """Ingest the bundled sample corpus (data/samples/), print the summary and an example query."""
-    run_ingest([str(SAMPLES)], out, 200)
+    run_ingest([str(SAMPLES_DIR)], out, 200)
     con = connect(out)
     try:
         console.print("\n[bold]Example query[/bold] (duckdb " + str(out / "warehouse.duckdb") + "):")
@@ -137,7 +146,7 @@ def run(out: Path = typer.Option(DEFAULT_OUT, "--out")) -> None:
 @app.command()
 def warehouse(out: Path = typer.Argument(DEFAULT_OUT)) -> None:
     """Rebuild DIR/warehouse.duckdb from the Parquet lake."""
-    from load.warehouse import build_warehouse
+    from govreports.load.warehouse import build_warehouse
 
     console.print(f"rebuilt {build_warehouse(out)}")
 

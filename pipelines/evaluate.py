@@ -22,9 +22,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from transform.document import process_document
-from transform.model import DocumentResult, Fact, InputDoc
-from transform.reference import reference
+from govreports.transform.document import process_document
+from govreports.transform.model import DocumentResult, Fact, InputDoc
+from govreports.transform.reference import reference
 
 COUNTED_LEVELS = ("official", "structural")
 META_FIELDS = ("doc_type", "template", "report_year", "agency", "published_date")
@@ -396,7 +396,7 @@ def register(app: typer.Typer) -> None:
         formats: str = typer.Option("html,pdf,text", help="Comma-separated formats to write (pdf needs LibreOffice)."),
     ) -> None:
         """Generate the deterministic sample corpus (realistic reports with their ground truth)."""
-        from pipelines.generate.corpus import DEFAULT_SEED, generate_corpus
+        from govreports.pipelines.generate.corpus import DEFAULT_SEED, generate_corpus
 
         chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
         reports = generate_corpus(out, seed=DEFAULT_SEED if seed is None else seed, count=count, formats=chosen)

@@ -16,8 +16,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.task_runners import ProcessPoolTaskRunner
 
-from pipelines import ingest as spine
-from transform.model import DocumentResult, InputDoc
+from govreports.pipelines import ingest as spine
+from govreports.transform.model import DocumentResult, InputDoc
 
 # Batches carry thousands of facts: hashing them for a cache key or persisting them
 # would cost more than the work. The lake is the only store; skip-known gives idempotence.

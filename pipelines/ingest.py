@@ -12,11 +12,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from load.lake import known_doc_ids, mark_validated, validated_doc_ids, write_batch
-from load.warehouse import build_warehouse
-from transform.document import process_document
-from transform.model import DocumentResult, InputDoc
-from transform.reference import reference
+from govreports.load.lake import known_doc_ids, mark_validated, validated_doc_ids, write_batch
+from govreports.load.warehouse import build_warehouse
+from govreports.transform.document import process_document
+from govreports.transform.model import DocumentResult, InputDoc
+from govreports.transform.reference import reference
 
 SUFFIXES = {".html", ".htm", ".shtml", ".pdf", ".txt"}
 DEFAULT_BATCH_SIZE = 200
@@ -100,7 +100,7 @@ def ingest(inputs: list[InputDoc], out_dir: Path, batch_size: int = DEFAULT_BATC
 
 def skip_known(inputs: list[InputDoc], out_dir: Path, summary: RunSummary) -> list[InputDoc]:
     """Inputs whose bytes are already in the lake are not parsed again."""
-    from transform.document import doc_id_of
+    from govreports.transform.document import doc_id_of
 
     known = known_doc_ids(out_dir)
     todo = [doc for doc in inputs if doc_id_of(doc.path) not in known]
@@ -132,8 +132,8 @@ def swap_in(staging: Path, out_dir: Path) -> None:
 
 def finish(summary: RunSummary, out_dir: Path) -> None:
     """Rebuild the warehouse views and validate what was loaded."""
-    from expectations.quarantine import count_for
-    from expectations.validate import validate_run
+    from govreports.expectations.quarantine import count_for
+    from govreports.expectations.validate import validate_run
 
     summary.warehouse = str(build_warehouse(out_dir))
     # this run's documents, and any an earlier run loaded but did not get to validate

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from govreports.transform.document import process_document
+from govreports.transform.model import DocumentResult, InputDoc
 from tests.conftest import load_expected
-from transform.document import process_document
-from transform.model import DocumentResult, InputDoc
 
 METADATA = ("doc_type", "template", "agency", "report_year", "published_date")
 

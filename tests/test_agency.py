@@ -6,8 +6,8 @@ import csv
 
 import pytest
 
-from transform.agency import normalise_agency
-from transform.reference import REFERENCE_DIR
+from govreports.transform.agency import normalise_agency
+from govreports.transform.reference import REFERENCE_DIR
 
 
 def place(name: str, url: str | None = None) -> tuple:

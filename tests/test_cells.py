@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from transform.cells import parse_cell
+from govreports.transform.cells import parse_cell
 
 
 @pytest.mark.parametrize(

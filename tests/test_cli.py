@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 from typer.testing import CliRunner
 
-from pipelines.cli import app
+from govreports.pipelines.cli import app
 from tests.test_lake import HTML
 
 runner = CliRunner()

@@ -19,12 +19,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from load.warehouse import warehouse_path
-from pipelines.crawl.run import CrawlRun, crawl_and_ingest, format_status_table
-from pipelines.crawl.sites import SiteSpec, generic_spec, with_politeness
-from pipelines.ingest import ingest
+from govreports.load.warehouse import warehouse_path
+from govreports.pipelines.crawl.run import CrawlRun, crawl_and_ingest, format_status_table
+from govreports.pipelines.crawl.sites import SiteSpec, generic_spec, with_politeness
+from govreports.pipelines.ingest import ingest
+from govreports.transform.model import InputDoc
 from tests.portal import COLUMN, EXPECTED_MAIN_PATHS, REPORT_BODIES, Portal, Seen, county_portal
-from transform.model import InputDoc
 
 CHANGED_PAGE = COLUMN + "202401/t20240118_70001.html"
 

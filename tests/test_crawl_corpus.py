@@ -14,13 +14,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from load.warehouse import warehouse_path
-from pipelines.crawl.run import crawl_and_ingest
-from pipelines.crawl.sites import generic_spec, with_politeness
-from pipelines.ingest import ingest
+from govreports.load.warehouse import warehouse_path
+from govreports.pipelines.crawl.run import crawl_and_ingest
+from govreports.pipelines.crawl.sites import generic_spec, with_politeness
+from govreports.pipelines.ingest import ingest
+from govreports.transform.model import InputDoc
 from tests.conftest import SAMPLES
 from tests.portal import COLUMN, Portal, Resource, listing_page
-from transform.model import InputDoc
 
 SAMPLE_FILES = [
     "gen000_gov_2021_2021.html",

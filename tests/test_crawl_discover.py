@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.crawl.archive import snapshot_ext
-from pipelines.crawl.discover import (
+from govreports.pipelines.crawl.archive import snapshot_ext
+from govreports.pipelines.crawl.discover import (
     Link,
     attachment_kind,
     attachment_links,

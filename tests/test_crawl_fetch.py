@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from pipelines.crawl.fetch import (
+from govreports.pipelines.crawl.fetch import (
     USER_AGENT,
     PoliteClient,
     Politeness,

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipelines.cli import app
-from pipelines.crawl.crawler import crawl_site
-from pipelines.crawl.fetch import Politeness
-from pipelines.crawl.sites import (
+from govreports.pipelines.cli import app
+from govreports.pipelines.crawl.crawler import crawl_site
+from govreports.pipelines.crawl.fetch import Politeness
+from govreports.pipelines.crawl.sites import (
     SITES_DIR,
     SiteSpecError,
     configured_specs,

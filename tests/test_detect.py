@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from extract.model import Extracted
-from transform.detect import agency_of, detect, parse_date, published_date_of, report_year_of
+from govreports.extract.model import Extracted
+from govreports.transform.detect import agency_of, detect, parse_date, published_date_of, report_year_of
 
 
 @pytest.mark.parametrize(

@@ -11,12 +11,13 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from load.dictionary import DOCS_PATH, data_dictionary, dictionary_metadata, lookup, render_markdown
-from load.reference_build import RELATION_FIELDS, relation_records
-from pipelines.cli import app
-from transform.reference import REFERENCE_DIR, REPO_ROOT, reference
+from govreports.load.dictionary import DOCS_PATH, data_dictionary, dictionary_metadata, lookup, render_markdown
+from govreports.load.reference_build import RELATION_FIELDS, relation_records
+from govreports.pipelines.cli import app
+from govreports.transform.reference import REFERENCE_DIR, reference
 
-SPEC = REPO_ROOT.parent / "shared" / "spec" / "templates.json"
+REPO = Path(__file__).resolve().parents[1]
+SPEC = REPO.parent / "shared" / "spec" / "templates.json"
 
 
 def entry(key: str) -> dict:

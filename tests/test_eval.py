@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipelines import evaluate
-from pipelines.cli import app
-from pipelines.evaluate import score_corpus, score_document
-from transform.model import Check, DocumentResult, Fact
+from govreports.pipelines import evaluate
+from govreports.pipelines.cli import app
+from govreports.pipelines.evaluate import score_corpus, score_document
+from govreports.transform.model import Check, DocumentResult, Fact
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "data" / "samples"

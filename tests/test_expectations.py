@@ -7,10 +7,10 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from expectations.frames import add_row_checks, build_frames, template_year_deviation, value_kinds
+from govreports.expectations.frames import add_row_checks, build_frames, template_year_deviation, value_kinds
 from tests.validation_fixtures import check, fact, result, s4_group, tables
 
-gx_validate = pytest.importorskip("expectations.validate")
+gx_validate = pytest.importorskip("govreports.expectations.validate")
 
 A, B, C = "a_2023.html", "b_2019.html", "c_2016.txt"
 

@@ -8,13 +8,13 @@ from itertools import count
 import pytest
 from typer.testing import CliRunner
 
-from expectations.explain import ExplainError, explain_text
-from expectations.quarantine import count_for, read_quarantine
-from load.lake import table_files
-from pipelines.cli import app
+from govreports.expectations.explain import ExplainError, explain_text
+from govreports.expectations.quarantine import count_for, read_quarantine
+from govreports.load.lake import table_files
+from govreports.pipelines.cli import app
 from tests.validation_fixtures import check, doc_id, fact, load, query, result, s4_group
 
-gx_validate = pytest.importorskip("expectations.validate")
+gx_validate = pytest.importorskip("govreports.expectations.validate")
 
 REVIEW_KEYS = [f"s4.review_{p}" for p in ("total", "upheld", "corrected", "other", "pending")]
 

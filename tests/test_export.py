@@ -11,12 +11,12 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from load.export import UTF8_BOM, ExportError, export_view
-from load.lake import write_batch
-from load.warehouse import build_warehouse
-from pipelines.cli import app
+from govreports.load.export import UTF8_BOM, ExportError, export_view
+from govreports.load.lake import write_batch
+from govreports.load.warehouse import build_warehouse
+from govreports.pipelines.cli import app
+from govreports.transform.reference import reference
 from tests.test_views import RESULTS
-from transform.reference import reference
 
 
 @pytest.fixture(scope="module")

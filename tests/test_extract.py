@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
-from extract import extract
-from extract.encoding import decode
-from extract.html import extract_html
-from extract.text import extract_text, split_cells
+from govreports.extract import extract
+from govreports.extract.encoding import decode
+from govreports.extract.html import extract_html
+from govreports.extract.text import extract_text, split_cells
 
 PAGE = """<html><head><meta charset="{charset}"><meta name="PubDate" content="2024-01-17 09:30">
 <meta name="ArticleTitle" content="某某县财政局2023年政府信息公开工作年度报告"></head><body>

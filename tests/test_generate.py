@@ -11,10 +11,10 @@ import pdfplumber
 import pytest
 from lxml import html as lxml_html
 
-from pipelines.generate.corpus import DEFAULT_SEED, generate_corpus
-from pipelines.generate.split import ambiguous_positions, readings, total_is_sum
-from pipelines.generate.values import failing_identities
-from transform.reference import S3_COLUMNS
+from govreports.pipelines.generate.corpus import DEFAULT_SEED, generate_corpus
+from govreports.pipelines.generate.split import ambiguous_positions, readings, total_is_sum
+from govreports.pipelines.generate.values import failing_identities
+from govreports.transform.reference import S3_COLUMNS
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 MANIFEST = json.loads((SAMPLES / "manifest.json").read_text(encoding="utf-8"))

@@ -8,11 +8,11 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from load.lake import read_table, table_files
-from load.warehouse import build_warehouse, warehouse_path
-from pipelines.ingest import discover, load_batch, process_batch
-from transform.document import process_document
-from transform.model import InputDoc
+from govreports.load.lake import read_table, table_files
+from govreports.load.warehouse import build_warehouse, warehouse_path
+from govreports.pipelines.ingest import discover, load_batch, process_batch
+from govreports.transform.document import process_document
+from govreports.transform.model import InputDoc
 
 HTML = """<html><head><meta charset="utf-8"><meta name="PubDate" content="2024-01-17">
 <meta name="ArticleTitle" content="某某县财政局2023年政府信息公开工作年度报告"></head><body>
@@ -103,8 +103,8 @@ def test_a_lake_with_only_unknown_years_reads_back(tmp_path: Path) -> None:
 
 
 def test_documents_loaded_but_never_validated_are_validated_next_run(inputs: list[InputDoc], tmp_path: Path) -> None:
-    from load.lake import validated_doc_ids
-    from pipelines.ingest import RunSummary, finish
+    from govreports.load.lake import validated_doc_ids
+    from govreports.pipelines.ingest import RunSummary, finish
 
     out = tmp_path / "out"
     written = run(inputs, out)  # loaded, then "crashed" before validation

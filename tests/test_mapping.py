@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from extract.model import RawTable
-from transform.identities import add_derived, check_identities
-from transform.reference import S3_COLUMNS, reference
-from transform.tables import TableMapper
+from govreports.extract.model import RawTable
+from govreports.transform.identities import add_derived, check_identities
+from govreports.transform.reference import S3_COLUMNS, reference
+from govreports.transform.tables import TableMapper
 
 S3_HEADER = [["（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", None, None, "申请人情况"],
              [None, None, None, "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]]

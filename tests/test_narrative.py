@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from transform.narrative import narrative_facts
+from govreports.transform.narrative import narrative_facts
 
 
 def values(text: str, year: int | None = 2016) -> dict[str, float]:

@@ -20,7 +20,7 @@ import duckdb
 import httpx
 import pytest
 
-from pipelines.crawl.flow import DEPLOYMENT_NAME, NIGHTLY_CRON, NIGHTLY_TIMEZONE, nightly_deployment
+from govreports.pipelines.crawl.flow import DEPLOYMENT_NAME, NIGHTLY_CRON, NIGHTLY_TIMEZONE, nightly_deployment
 from tests.portal import COLUMN, Portal, county_portal
 
 REPO = Path(__file__).resolve().parents[1]
@@ -34,7 +34,7 @@ def test_nightly_deployment_defaults_to_two_am_shanghai(tmp_path: Path) -> None:
     assert (schedule.schedule.cron, schedule.schedule.timezone) == (NIGHTLY_CRON, NIGHTLY_TIMEZONE)
     assert (NIGHTLY_CRON, NIGHTLY_TIMEZONE) == ("0 2 * * *", "Asia/Shanghai")
     assert deployment.name == DEPLOYMENT_NAME
-    assert deployment.entrypoint == "pipelines.crawl.flow.crawl_flow"
+    assert deployment.entrypoint == "govreports.pipelines.crawl.flow.crawl_flow"
     assert deployment.parameters == {"sources": ["pingtan"], "out": str(tmp_path.resolve()), "min_interval": None}
 
 
@@ -117,7 +117,7 @@ def test_scheduled_run_crawls_and_ingests(prefect_server: tuple[str, dict[str, s
     out = tmp_path / "out"
     serve_log = open(tmp_path / "serve.log", "wb")  # noqa: SIM115 (closed below)
     serve = subprocess.Popen(
-        [sys.executable, "-m", "pipelines.cli", "crawl-serve", portal.listing_url, "--out", str(out)]
+        [sys.executable, "-m", "govreports.pipelines.cli", "crawl-serve", portal.listing_url, "--out", str(out)]
         + ["--cron", "* * * * *", "--timezone", "Asia/Shanghai", "--min-interval", "0"],
         env=env,
         stdout=serve_log,

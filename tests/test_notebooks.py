@@ -11,11 +11,11 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from pipelines.ingest import discover, ingest
-from transform.reference import REPO_ROOT
+from govreports.pipelines.ingest import discover, ingest
 
-NOTEBOOKS = REPO_ROOT / "notebooks"
-SAMPLES = REPO_ROOT / "data" / "samples"
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = REPO / "notebooks"
+SAMPLES = REPO / "data" / "samples"
 FIGURES = (
     "applications_by_year_level.png",
     "outcomes_by_year.png",

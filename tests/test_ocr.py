@@ -11,11 +11,11 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from extract import ocr
-from extract.ocr import Box
+from govreports.extract import ocr
+from govreports.extract.ocr import Box
+from govreports.transform.document import process_document
+from govreports.transform.model import DocumentResult, InputDoc
 from tests.conftest import load_expected
-from transform.document import process_document
-from transform.model import DocumentResult, InputDoc
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 SCANNED = ["gen012_gov_2021_2021", "gen032_gov_2019_2019", "gen047_legacy_stats_2013"]

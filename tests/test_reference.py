@@ -6,8 +6,8 @@ import csv
 import json
 from pathlib import Path
 
-from transform.reference import REFERENCE_DIR, reference
-from transform.spec_import import build
+from govreports.transform.reference import REFERENCE_DIR, reference
+from govreports.transform.spec_import import build
 
 
 def read(name: str) -> list[dict]:

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLES, SHARED_CORPUS, load_expected
-from transform.align import sequences
-from transform.digits import (
+from govreports.transform.align import sequences
+from govreports.transform.digits import (
     SumRule,
     count_splits,
     enumerate_splits,
@@ -24,10 +23,11 @@ from transform.digits import (
     show,
     valid_cell,
 )
-from transform.document import process_document
-from transform.model import Fact, InputDoc
-from transform.reference import reference
-from transform.runtogether import facts_from_text, segments
+from govreports.transform.document import process_document
+from govreports.transform.model import Fact, InputDoc
+from govreports.transform.reference import reference
+from govreports.transform.runtogether import facts_from_text, segments
+from tests.conftest import SAMPLES, SHARED_CORPUS, load_expected
 
 COUNT = "count"
 PREV_CHANGE_DECISIONS = (COUNT, "signed", COUNT)  # gov_2019 第二十条第（五）（六）项

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from expectations.explain import explain_text
-from pipelines.ingest import discover, ingest
+from govreports.expectations.explain import explain_text
+from govreports.pipelines.ingest import discover, ingest
 from tests.conftest import SAMPLES, SHARED_CORPUS, expected_files, load_expected
 from tests.validation_fixtures import query
 

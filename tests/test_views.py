@@ -8,10 +8,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from load.lake import write_batch
-from load.warehouse import build_warehouse, connect
-from transform.model import Check, DocumentResult, Fact
-from transform.reference import reference
+from govreports.load.lake import write_batch
+from govreports.load.warehouse import build_warehouse, connect
+from govreports.transform.model import Check, DocumentResult, Fact
+from govreports.transform.reference import reference
 
 PINGTAN = "平潭综合实验区"
 
@@ -255,7 +255,7 @@ EXPECTED_PLACES = {
 
 @pytest.mark.corpus
 def test_reports_match_the_ground_truth_of_real_documents(shared_corpus: Path, tmp_path: Path):
-    from pipelines.ingest import discover, ingest
+    from govreports.pipelines.ingest import discover, ingest
     from tests.conftest import load_expected
 
     paths = [shared_corpus / p for p in CORPUS_DOCS]
@@ -297,7 +297,7 @@ def test_reports_match_the_ground_truth_of_real_documents(shared_corpus: Path, t
 @pytest.mark.corpus
 def test_one_agency_history_across_renamed_titles(shared_corpus: Path, tmp_path: Path):
     """洪泽区 titles itself 洪泽区人民政府 in 2023 and 淮安市洪泽区人民政府 in 2024: one agency_key."""
-    from pipelines.ingest import discover, ingest
+    from govreports.pipelines.ingest import discover, ingest
 
     ingest(discover([shared_corpus / "real"]), tmp_path)
     con = connect(tmp_path)

@@ -10,10 +10,10 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from load.lake import SCHEMAS, result_records, write_batch
-from load.warehouse import build_warehouse
-from transform.model import Check, DocumentResult, Fact
-from transform.reference import reference
+from govreports.load.lake import SCHEMAS, result_records, write_batch
+from govreports.load.warehouse import build_warehouse
+from govreports.transform.model import Check, DocumentResult, Fact
+from govreports.transform.reference import reference
 
 INGESTED = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from urllib.parse import urlparse
 
-from transform.reference import REFERENCE_DIR
+from govreports.transform.reference import REFERENCE_DIR
 
 LEVELS = ("national", "provincial", "municipal", "county", "township")
 LEVEL_OF_DIVISION = {"province": "provincial", "city": "municipal", "county": "county"}

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from transform.labels import best_similarity
-from transform.reference import Reference, RowSpec
+from govreports.transform.labels import best_similarity
+from govreports.transform.reference import Reference, RowSpec
 
 ORDER_BONUS = 0.3  # a row in template order is worth matching even with an unreadable label
 SKIP_OBSERVED = -0.5  # an observed value row left unmatched

@@ -11,16 +11,16 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
-from extract import extract, ocr
-from extract.model import Extracted
-from pipelines import __version__
-from transform.detect import DocumentFacts, detect
-from transform.identities import add_derived, check_identities
-from transform.model import DocumentResult, Fact, InputDoc
-from transform.narrative import narrative_facts
-from transform.reference import reference
-from transform.runtogether import facts_from_text
-from transform.tables import TableMapper
+from govreports.extract import extract, ocr
+from govreports.extract.model import Extracted
+from govreports.pipelines import __version__
+from govreports.transform.detect import DocumentFacts, detect
+from govreports.transform.identities import add_derived, check_identities
+from govreports.transform.model import DocumentResult, Fact, InputDoc
+from govreports.transform.narrative import narrative_facts
+from govreports.transform.reference import reference
+from govreports.transform.runtogether import facts_from_text
+from govreports.transform.tables import TableMapper
 
 FORMATS = {".html": "html", ".htm": "html", ".shtml": "html", ".pdf": "pdf", ".txt": "text"}
 

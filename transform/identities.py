@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from transform.model import Check, Fact
-from transform.reference import S3_COLUMNS, Identity, Reference
+from govreports.transform.model import Check, Fact
+from govreports.transform.reference import S3_COLUMNS, Identity, Reference
 
 TOLERANCE = 1e-6
 

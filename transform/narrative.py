@@ -11,8 +11,8 @@ import csv
 import re
 from functools import cache
 
-from transform.model import Fact
-from transform.reference import REFERENCE_DIR
+from govreports.transform.model import Fact
+from govreports.transform.reference import REFERENCE_DIR
 
 SNIPPET = 30  # characters of context kept as raw_text
 

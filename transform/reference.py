@@ -11,10 +11,8 @@ import csv
 import json
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-REFERENCE_DIR = REPO_ROOT / "data" / "reference"
+from govreports.data import REFERENCE_DIR
 
 TEMPLATES = ("gov_2021", "gov_2019", "legacy_stats", "narrative")
 S3_COLUMNS = (

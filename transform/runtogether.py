@@ -34,9 +34,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, TypeVar
 
-from extract.text import split_cells
-from transform.align import ObservedRow, align_rows
-from transform.digits import (
+from govreports.extract.text import split_cells
+from govreports.transform.align import ObservedRow, align_rows
+from govreports.transform.digits import (
     DASH,
     STEP_BUDGET,
     TOLERANCE,
@@ -48,10 +48,10 @@ from transform.digits import (
     normalise_run,
     show,
 )
-from transform.labels import best_similarity, norm, similarity
-from transform.model import Fact
-from transform.reference import S3_COLUMNS, Reference, RowSpec, detection_rules
-from transform.tables import (
+from govreports.transform.labels import best_similarity, norm, similarity
+from govreports.transform.model import Fact
+from govreports.transform.reference import S3_COLUMNS, Reference, RowSpec, detection_rules
+from govreports.transform.tables import (
     BLOCK_TITLE,
     CN_NUMBERS,
     MIN_ROW_MATCH,

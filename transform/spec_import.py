@@ -5,7 +5,7 @@ against the spec (tests/test_reference.py does that when ../shared is present).
 Document-observed additions (local rows, typos, old labels) live in aliases.csv,
 which is maintained by hand and never overwritten here.
 
-    python -m transform.spec_import ../shared/spec/templates.json
+    python -m govreports.transform.spec_import ../shared/spec/templates.json
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from transform.reference import REFERENCE_DIR
+from govreports.transform.reference import REFERENCE_DIR
 
 ROW_FIELDS = ["template", "section", "block", "row_key", "key", "label", "order", "derived", "unit", "parent"]
 COLUMN_FIELDS = ["template", "section", "block", "column_key", "label", "group", "order", "unit", "value_kind"]

@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from extract.model import RawTable
-from transform.align import ObservedRow, align_rows
-from transform.cells import CellValue, parse_cell
-from transform.labels import best_similarity, norm, similarity
-from transform.model import Fact
-from transform.reference import S3_COLUMNS, ColumnSpec, Reference, RowSpec, detection_rules
+from govreports.extract.model import RawTable
+from govreports.transform.align import ObservedRow, align_rows
+from govreports.transform.cells import CellValue, parse_cell
+from govreports.transform.labels import best_similarity, norm, similarity
+from govreports.transform.model import Fact
+from govreports.transform.reference import S3_COLUMNS, ColumnSpec, Reference, RowSpec, detection_rules
 
 
 def headers(kind: str) -> list[str]:

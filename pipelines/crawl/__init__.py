@@ -11,9 +11,9 @@ from pathlib import Path
 
 import typer
 
-from transform.reference import REPO_ROOT
+from govreports.data import default_out
 
-DEFAULT_OUT = REPO_ROOT / "data"
+DEFAULT_OUT = default_out()
 
 
 def register(app: typer.Typer) -> None:
@@ -27,8 +27,13 @@ def register(app: typer.Typer) -> None:
         max_per_host: int = typer.Option(None, help="Requests in flight per host (default 2)."),
     ) -> None:
         """Crawl portals' report columns, archive every response under OUT/raw/ and ingest the reports."""
-        from pipelines.crawl.run import crawl_and_ingest, format_status_table, politeness_overrides, specs_for
-        from pipelines.crawl.sites import SiteSpecError
+        from govreports.pipelines.crawl.run import (
+            crawl_and_ingest,
+            format_status_table,
+            politeness_overrides,
+            specs_for,
+        )
+        from govreports.pipelines.crawl.sites import SiteSpecError
 
         overrides = politeness_overrides(min_interval=min_interval, max_per_host=max_per_host)
         try:
@@ -57,6 +62,6 @@ def register(app: typer.Typer) -> None:
         min_interval: float = typer.Option(None, help="Seconds between requests to one host (default 1.0)."),
     ) -> None:
         """Serve the nightly crawl-and-ingest deployment (needs a Prefect server: see docs/crawl.md)."""
-        from pipelines.crawl.flow import serve_nightly
+        from govreports.pipelines.crawl.flow import serve_nightly
 
         serve_nightly(sources or None, str(out), cron, timezone, min_interval)

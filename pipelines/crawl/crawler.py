@@ -15,8 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.crawl.archive import Archive, FetchRecord, snapshot_ext
-from pipelines.crawl.discover import (
+from govreports.pipelines.crawl.archive import Archive, FetchRecord, snapshot_ext
+from govreports.pipelines.crawl.discover import (
     Link,
     attachment_kind,
     attachment_links,
@@ -26,9 +26,9 @@ from pipelines.crawl.discover import (
     pagination_urls,
     report_links,
 )
-from pipelines.crawl.fetch import PoliteClient, RateLimiter, Response
-from pipelines.crawl.sites import SiteSpec
-from transform.model import InputDoc
+from govreports.pipelines.crawl.fetch import PoliteClient, RateLimiter, Response
+from govreports.pipelines.crawl.sites import SiteSpec
+from govreports.transform.model import InputDoc
 
 PARSED_SUFFIXES = {".html", ".pdf", ".txt"}  # what the spine ingests; .doc/.docx/.wps are archived only
 

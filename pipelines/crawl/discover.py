@@ -13,7 +13,7 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
-from extract.encoding import SUPERSETS, decode
+from govreports.extract.encoding import SUPERSETS, decode
 
 # A report title names the disclosure report (信息公开…年度报告 / 年报); notices *about*
 # writing or filing the reports, and readings of them, are not reports.

@@ -15,8 +15,8 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
-from pipelines import __version__
-from pipelines.crawl.discover import host_allowed
+from govreports.pipelines import __version__
+from govreports.pipelines.crawl.discover import host_allowed
 
 USER_AGENT = f"govreports-crawler/{__version__} (+https://github.com/govreports/govreports; open-data research)"
 ROBOTS_AGENT = "govreports-crawler"

@@ -18,10 +18,10 @@ from prefect.cache_policies import NO_CACHE
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
 from prefect.schedules import Cron
 
-from load.warehouse import warehouse_path
-from pipelines.crawl.crawler import SiteCrawl
-from pipelines.crawl.fetch import RateLimiter
-from pipelines.crawl.run import (
+from govreports.load.warehouse import warehouse_path
+from govreports.pipelines.crawl.crawler import SiteCrawl
+from govreports.pipelines.crawl.fetch import RateLimiter
+from govreports.pipelines.crawl.run import (
     crawl_one,
     format_status_table,
     inputs_to_ingest,
@@ -29,8 +29,8 @@ from pipelines.crawl.run import (
     resolve_sources,
     source_status,
 )
-from pipelines.crawl.sites import SiteSpec
-from pipelines.flows import ingest_flow
+from govreports.pipelines.crawl.sites import SiteSpec
+from govreports.pipelines.flows import ingest_flow
 
 NIGHTLY_CRON = "0 2 * * *"
 NIGHTLY_TIMEZONE = "Asia/Shanghai"

@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from load.lake import known_doc_ids
-from load.warehouse import warehouse_path
-from pipelines.crawl.crawler import SiteCrawl, crawl_site
-from pipelines.crawl.fetch import RateLimiter
-from pipelines.crawl.sites import SiteSpec, SiteSpecError, configured_specs, resolve_source
-from pipelines.ingest import RunSummary, ingest
-from transform.model import InputDoc
+from govreports.load.lake import known_doc_ids
+from govreports.load.warehouse import warehouse_path
+from govreports.pipelines.crawl.crawler import SiteCrawl, crawl_site
+from govreports.pipelines.crawl.fetch import RateLimiter
+from govreports.pipelines.crawl.sites import SiteSpec, SiteSpecError, configured_specs, resolve_source
+from govreports.pipelines.ingest import RunSummary, ingest
+from govreports.transform.model import InputDoc
 
 MAX_REASONS = 20
 

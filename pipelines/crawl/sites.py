@@ -24,11 +24,9 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from pipelines.crawl.discover import REPORT_TITLE
-from pipelines.crawl.fetch import Politeness
-from transform.reference import REPO_ROOT
-
-SITES_DIR = REPO_ROOT / "data" / "sites"
+from govreports.data import SITES_DIR
+from govreports.pipelines.crawl.discover import REPORT_TITLE
+from govreports.pipelines.crawl.fetch import Politeness
 
 
 class SiteSpecError(ValueError):

@@ -11,8 +11,8 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from pipelines.generate import prose
-from pipelines.generate.layout import (
+from govreports.pipelines.generate import prose
+from govreports.pipelines.generate.layout import (
     Cell,
     Doc,
     Para,
@@ -24,8 +24,8 @@ from pipelines.generate.layout import (
     s3_table,
     s4_table,
 )
-from pipelines.generate.split import ambiguous_positions, group_totals, total_is_sum
-from pipelines.generate.values import failing_identities, gov_values, legacy_values
+from govreports.pipelines.generate.split import ambiguous_positions, group_totals, total_is_sum
+from govreports.pipelines.generate.values import failing_identities, gov_values, legacy_values
 
 RUN_RULES = {"s3": total_is_sum, "s4": group_totals}
 GOV_HEADINGS = (

@@ -11,11 +11,11 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from pipelines.generate.compose import Plan, Report, compose
-from pipelines.generate.layout import Printing
-from pipelines.generate.render_html import render_html
-from pipelines.generate.render_pdf import render_pdfs
-from pipelines.generate.render_text import render_text
+from govreports.pipelines.generate.compose import Plan, Report, compose
+from govreports.pipelines.generate.layout import Printing
+from govreports.pipelines.generate.render_html import render_html
+from govreports.pipelines.generate.render_pdf import render_pdfs
+from govreports.pipelines.generate.render_text import render_text
 
 DEFAULT_SEED = 20240601
 FORMATS = ("html", "pdf", "text")
@@ -168,7 +168,7 @@ def generate_corpus(
 
 def write_manifest(out_dir: Path, reports: list[Report], seed: int) -> None:
     manifest = {
-        "generator": "pipelines.generate (govreports generate)",
+        "generator": "govreports.pipelines.generate (govreports generate)",
         "seed": seed,
         "count": len(reports),
         "documents": [

@@ -13,7 +13,7 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from transform.reference import S3_COLUMNS, RowSpec, reference
+from govreports.transform.reference import S3_COLUMNS, RowSpec, reference
 
 CHINESE_DIGITS = "零一二三四五六七八九十"
 S3_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"

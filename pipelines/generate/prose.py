@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from pipelines.generate.layout import Para
+from govreports.pipelines.generate.layout import Para
 
 PLACES = (
     "清江县", "桐溪县", "云岭区", "石门县", "临川区", "东阳湖区", "北仓区", "新河县", "安平县", "南溪区",

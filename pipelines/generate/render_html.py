@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from html import escape
 
-from pipelines.generate.compose import Report
-from pipelines.generate.layout import Cell, Para, Table
+from govreports.pipelines.generate.compose import Report
+from govreports.pipelines.generate.layout import Cell, Para, Table
 
 WORD_HEAD = """<html xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office"
 xmlns:w="urn:schemas-microsoft-com:office:word" xmlns="http://www.w3.org/TR/REC-html40">

@@ -12,8 +12,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from pipelines.generate.compose import Report
-from pipelines.generate.render_html import render_word_document
+from govreports.pipelines.generate.compose import Report
+from govreports.pipelines.generate.render_html import render_word_document
 
 SOFFICE_TIMEOUT_S = 600
 

@@ -7,8 +7,8 @@ portals' text extraction does.
 
 from __future__ import annotations
 
-from pipelines.generate.compose import Report
-from pipelines.generate.layout import Cell, Para, Table
+from govreports.pipelines.generate.compose import Report
+from govreports.pipelines.generate.layout import Cell, Para, Table
 
 
 def row_line(row: list[Cell], style: str) -> str:

@@ -10,7 +10,7 @@ import math
 import random
 from collections import Counter
 
-from transform.reference import S3_COLUMNS, Identity, reference
+from govreports.transform.reference import S3_COLUMNS, Identity, reference
 
 APPLICANT_COLUMNS = S3_COLUMNS[:-1]
 S3_EDGE_ROWS = ("new_received", "carried_over_from_prev", "r_total", "carried_to_next")
