@@ -41,7 +41,25 @@ COMMAND_MODULES = (
     "govreports.expectations.explain",
     "govreports.load.dictionary",
     "govreports.load.export",
+    "govreports.pipelines.publish",
 )
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from govreports.pipelines.publish import package_version
+
+        console.print(f"govreports {package_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(
+        False, "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Government information-disclosure annual reports → unified, validated facts."""
 
 
 def _quiet_prefect() -> None:
@@ -49,9 +67,7 @@ def _quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
-def run_ingest(
-    paths: list[str], out: Path, batch_size: int, workers: int = 1, rebuild: bool = False
-) -> RunSummary:
+def run_ingest(paths: list[str], out: Path, batch_size: int, workers: int = 1, rebuild: bool = False) -> RunSummary:
     _quiet_prefect()
     from govreports.pipelines.flows import flow_with_workers, shared_api
 
