@@ -191,6 +191,22 @@ def _cross_doc_lines(con: duckdb.DuckDBPyConnection, doc_id: str) -> list[str]:
     return lines
 
 
+def _correction_lines(con: duckdb.DuckDBPyConnection, doc_id: str) -> list[str]:
+    """Analysts' corrections (method manual) with the machine value they replace."""
+    if not _has_view(con, "corrections"):
+        return []
+    rows = _rows(con, "SELECT * FROM corrections WHERE doc_id = ? ORDER BY key", [doc_id])
+    if not rows:
+        return []
+    lines = ["", f"corrections ({len(rows)}, method manual)"]
+    for r in rows:
+        lines.append(
+            f"  {r['key']} = {_fmt(r['value'])} (machine: {_fmt(r['machine_value'])}) "
+            f"{r['reason']} [{r['author']} {r['date']}, line {r['line']}]"
+        )
+    return lines
+
+
 def explain_text(out_dir: Path, doc_prefix: str) -> str:
     """Everything known about why one document's numbers may be wrong, as plain text."""
     from govreports.load.warehouse import warehouse_path
@@ -211,6 +227,7 @@ def explain_text(out_dir: Path, doc_prefix: str) -> str:
         lines += _doubtful_lines(con, doc_id)
         lines += _quarantine_lines(con, doc_id)
         lines += _cross_doc_lines(con, doc_id)
+        lines += _correction_lines(con, doc_id)
     finally:
         con.close()
     return "\n".join(lines)

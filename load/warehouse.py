@@ -13,7 +13,7 @@ import duckdb
 import pyarrow as pa
 
 from govreports.expectations.cross_doc import create_cross_doc_views
-from govreports.load import views
+from govreports.load import corrections, views
 from govreports.load.lake import SCHEMAS, lake_dir, table_files
 
 WAREHOUSE_NAME = "warehouse.duckdb"
@@ -55,7 +55,8 @@ def base_view_sql(out_dir: Path, table: str) -> str:
     if table == "documents" or not table_files(out_dir, table):
         return select
     # Rows of a batch whose documents part was never written (a crash mid-batch) are not shown.
-    return f"{select} WHERE doc_id IN (SELECT doc_id FROM {_raw_documents(out_dir)})"
+    select = f"{select} WHERE doc_id IN (SELECT doc_id FROM {_raw_documents(out_dir)})"
+    return corrections.overlay_sql(out_dir, select) if table == "facts" else select
 
 
 def _raw_documents(out_dir: Path) -> str:
@@ -83,6 +84,7 @@ def build_warehouse(out_dir: Path) -> Path:
         for table in SCHEMAS:
             con.execute(f"CREATE OR REPLACE VIEW {table} AS {base_view_sql(out_dir, table)}")
         create_fetches_view(con, out_dir)
+        corrections.create_corrections_view(con, out_dir)
         create_cross_doc_views(con)
         views.create_views(con)
     finally:

@@ -25,6 +25,10 @@ OUT_HELP = (
     "Output folder: lake/, warehouse.duckdb, data_docs/ "
     "(default: data/ of the checkout when run inside it, else ./data of the working directory)."
 )
+CORRECTIONS_HELP = (
+    "CSV of analysts' corrections (doc_id or agency+report_year, key, value, reason, author, date), "
+    "applied as method=manual facts after load (default: OUT/corrections.csv when it exists)."
+)
 EXAMPLE_QUERY = """
 SELECT report_year, count(*) AS reports, sum(applications_received) AS applications_received,
        round(avg(s3_balance_passed::INTEGER), 2) AS share_s3_balanced
@@ -67,7 +71,14 @@ def _quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
-def run_ingest(paths: list[str], out: Path, batch_size: int, workers: int = 1, rebuild: bool = False) -> RunSummary:
+def run_ingest(
+    paths: list[str],
+    out: Path,
+    batch_size: int,
+    workers: int = 1,
+    rebuild: bool = False,
+    corrections_file: Path | None = None,
+) -> RunSummary:
     _quiet_prefect()
     from govreports.pipelines.flows import flow_with_workers, shared_api
 
@@ -97,8 +108,24 @@ def run_ingest(paths: list[str], out: Path, batch_size: int, workers: int = 1, r
         swap_in(target, out)
         summary.warehouse = str(out / "warehouse.duckdb")
         summary.data_docs = str(out / "data_docs" / "index.html") if summary.data_docs else None
+    summary.errors += apply_corrections_file(out, corrections_file)
     print_summary(summary)
     return summary
+
+
+def apply_corrections_file(out: Path, path: Path | None) -> list[tuple[str, str]]:
+    """Overlay the analyst's corrections (after load: nothing is parsed again); their errors for the summary."""
+    from govreports.load.corrections import apply_corrections
+    from govreports.load.warehouse import build_warehouse
+    from govreports.transform.reference import reference
+
+    try:
+        changed, errors = apply_corrections(out, path, reference().known_keys())
+    except (OSError, ValueError) as exc:
+        return [(str(path), f"corrections not applied: {exc}")]
+    if changed:
+        build_warehouse(out)
+    return errors
 
 
 def print_summary(s: RunSummary) -> None:
@@ -120,8 +147,8 @@ def print_summary(s: RunSummary) -> None:
             for k, v in sorted(s.failed_identities.items()):
                 t.add_row(k, str(v))
             console.print(t)
-        for source, error in s.errors[:20]:
-            console.print(f"[yellow]{source}[/yellow]: {error}")
+    for source, error in s.errors[:20]:
+        console.print(f"[yellow]{source}[/yellow]: {error}")
     console.print(f"warehouse: {s.warehouse}")
     if s.quarantined:
         console.print(f"quarantined rows: {s.quarantined} (view `quarantine`; govreports explain DOC_ID)")
@@ -141,15 +168,19 @@ def ingest(
         help="Parse every input again (after a parser upgrade) into a new lake that replaces the old one "
         "once complete. The new lake holds only the documents given.",
     ),
+    corrections: Path = typer.Option(None, "--corrections", help=CORRECTIONS_HELP),
 ) -> None:
     """Ingest HTML, PDF and text reports into the Parquet lake and the DuckDB warehouse."""
-    run_ingest(paths, out, batch_size, workers, rebuild)
+    run_ingest(paths, out, batch_size, workers, rebuild, corrections)
 
 
 @app.command()
-def run(out: Path = typer.Option(DEFAULT_OUT, "--out")) -> None:
+def run(
+    out: Path = typer.Option(DEFAULT_OUT, "--out", help=OUT_HELP),
+    corrections: Path = typer.Option(None, "--corrections", help=CORRECTIONS_HELP),
+) -> None:
     """Ingest the bundled sample corpus (data/samples/), print the summary and an example query."""
-    run_ingest([str(SAMPLES_DIR)], out, 200)
+    run_ingest([str(SAMPLES_DIR)], out, 200, corrections_file=corrections)
     con = connect(out)
     try:
         console.print("\n[bold]Example query[/bold] (duckdb " + str(out / "warehouse.duckdb") + "):")

@@ -30,8 +30,8 @@ def test_ingest_summary_and_rerun(tmp_path: Path) -> None:
     assert second.exit_code == 0, second.output
     assert "2 inputs: 0 written, 2 already in the lake (unchanged)" in second.output
     con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
-    assert con.sql("SELECT count(*) FROM documents").fetchone() == (2,)
-    assert con.sql("SELECT count(*) FROM facts").fetchone() == (6,)
+    assert con.execute("SELECT count(*) FROM documents").fetchone() == (2,)
+    assert con.execute("SELECT count(*) FROM facts").fetchone() == (6,)
 
 
 def test_wrong_arguments_exit_2(tmp_path: Path) -> None:
@@ -66,8 +66,8 @@ def test_rebuild_reparses_into_a_new_lake(tmp_path: Path) -> None:
     assert "1 inputs: 1 written" in result.output
     assert not stale.exists() and not (out / ".rebuild").exists()
     con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
-    assert con.sql("SELECT count(*), count(DISTINCT doc_id) FROM facts").fetchone() == (6, 1)
-    assert con.sql("SELECT count(*) FROM documents").fetchone() == (1,)
+    assert con.execute("SELECT count(*), count(DISTINCT doc_id) FROM facts").fetchone() == (6, 1)
+    assert con.execute("SELECT count(*) FROM documents").fetchone() == (1,)
 
 
 def test_worker_processes_give_the_same_lake(tmp_path: Path) -> None:

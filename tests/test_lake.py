@@ -63,7 +63,7 @@ def test_ingest_writes_partitioned_parquet_and_views(inputs: list[InputDoc], tmp
         "s2.art20_1.regulations.in_force": 3, "s2.art20_1.normative_docs.issued_this_year": 5,
         "s2.art20_1.normative_docs.repealed_this_year": 2, "s2.art20_1.normative_docs.in_force": 40,
     }
-    error = con.sql("SELECT error FROM documents WHERE status = 'failed'").fetchone()[0]
+    error = con.execute("SELECT error FROM documents WHERE status = 'failed'").fetchone()[0]
     assert error.startswith("PDFSyntaxError") or "PDF" in error
 
 

@@ -146,6 +146,6 @@ def test_scheduled_run_crawls_and_ingests(prefect_server: tuple[str, dict[str, s
     assert portal.paths("other") == []
     con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
     try:
-        assert con.sql("SELECT count(*) FROM documents").fetchone() == (7,)
+        assert con.execute("SELECT count(*) FROM documents").fetchone() == (7,)
     finally:
         con.close()

@@ -43,7 +43,7 @@ def release(out: Path, tmp_path_factory) -> Path:
 def test_release_database_is_tables_only_and_carries_the_versions(release: Path):
     con = duckdb.connect(str(release / RELEASE_DB), read_only=True)
     try:
-        assert con.sql("SELECT count(*) FROM duckdb_views() WHERE NOT internal").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal").fetchone()[0] == 0
         tables = {r[0] for r in con.sql("SELECT table_name FROM duckdb_tables()").fetchall()}
         assert tables == {t["table"] for t in release_tables()}
         assert con.sql("SELECT release_version, parser_versions FROM release_info").fetchall() == [
@@ -56,12 +56,12 @@ def test_release_database_is_tables_only_and_carries_the_versions(release: Path)
 
 def test_a_moved_release_answers_from_its_own_files(release: Path, out: Path, tmp_path: Path):
     with connect(out) as con:
-        expected = con.sql(TOTAL_SQL).fetchone()[0]
+        expected = con.execute(TOTAL_SQL).fetchone()[0]
     copy = tmp_path / "moved"
     shutil.copytree(release, copy)
     con = duckdb.connect(str(copy / RELEASE_DB), read_only=True)
     try:
-        assert con.sql(TOTAL_SQL).fetchone()[0] == expected
+        assert con.execute(TOTAL_SQL).fetchone()[0] == expected
     finally:
         con.close()
     reports = pd.read_parquet(copy / "parquet" / "reports.parquet")
