@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench
+.PHONY: setup sysdeps run test lint bench
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,17 @@ setup: $(STAMP)
 run: setup
 	$(VENV)/bin/govreports run
 
-test: setup
+# Optional system tools some tests use (headless Chromium for the report pages, poppler's
+# pdftotext); those tests skip cleanly where the tools are missing and cannot be installed.
+SYSDEPS := chromium poppler-utils
+sysdeps:
+	@command -v chromium >/dev/null && command -v pdftotext >/dev/null || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	    { DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(SYSDEPS) >/dev/null 2>&1 || \
+	      { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(SYSDEPS) >/dev/null 2>&1; }; }; } || \
+	  echo "note: $(SYSDEPS) not installed; the tests that need them will skip"
+
+test: setup sysdeps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
 
