@@ -20,13 +20,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from govreports.extract import extract  # noqa: E402
+from govreports.extract import FORMAT_OF_SUFFIX, extract  # noqa: E402
 from govreports.transform.align import sequences  # noqa: E402
 from govreports.transform.detect import detect  # noqa: E402
 from govreports.transform.reference import reference  # noqa: E402
 from govreports.transform.runtogether import facts_from_text  # noqa: E402
 
-FORMATS = {".html": "html", ".htm": "html", ".pdf": "pdf", ".txt": "text"}
 S3_HEADER = "三、收到和处理政府信息公开申请情况申请人情况自然人法人或其他组织总计商业企业科研机构社会公益组织法律服务机构其他"  # noqa: E501
 S4_HEADER = "四、政府信息公开行政复议、行政诉讼情况行政复议行政诉讼结果维持结果纠正其他结果尚未审结总计"
 
@@ -35,7 +34,7 @@ def texts(dirs: list[Path]) -> list[tuple[str, str, str]]:
     out = []
     for root in dirs:
         for path in sorted(root.rglob("*")):
-            fmt = FORMATS.get(path.suffix.lower())
+            fmt = FORMAT_OF_SUFFIX.get(path.suffix.lower())
             if not fmt:
                 continue
             ex = extract(path.read_bytes(), fmt)

@@ -24,9 +24,10 @@ import pandas as pd
 from great_expectations.expectations.row_conditions import Column
 
 from govreports.expectations.frames import FIRST_REPORT_YEAR, SECTIONS, TEMPLATE_YEARS, value_kinds
+from govreports.extract import FORMAT_OF_SUFFIX
 from govreports.transform.reference import TEMPLATES, reference
 
-FORMATS = ("html", "pdf", "text")
+FORMATS = sorted(set(FORMAT_OF_SUFFIX.values()))
 DOC_TYPES = ("annual_report", "other")
 STATUSES = ("ok", "needs_ocr", "failed")
 METHODS = ("table", "text", "runtogether", "ocr_order", "narrative", "derived")

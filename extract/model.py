@@ -34,10 +34,11 @@ class Extracted:
     as found (keys: title, published, index_no, publisher, pdf_created).
     """
 
-    format: str  # html | pdf | text
+    format: str  # a value of extract.FORMAT_OF_SUFFIX
     text: str
     tables: list[RawTable] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
     page_count: int | None = None
     needs_ocr: bool = False
+    needs_conversion: bool = False  # .doc/.wps and no LibreOffice to convert them
     encoding: str | None = None

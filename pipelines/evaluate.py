@@ -22,13 +22,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from govreports.extract import FORMAT_OF_SUFFIX
 from govreports.transform.document import process_document
 from govreports.transform.model import DocumentResult, Fact, InputDoc
 from govreports.transform.reference import reference
 
 COUNTED_LEVELS = ("official", "structural")
 META_FIELDS = ("doc_type", "template", "report_year", "agency", "published_date")
-SUFFIX_FORMAT = {".html": "html", ".htm": "html", ".shtml": "html", ".pdf": "pdf", ".txt": "text"}
 
 
 @dataclass
@@ -231,7 +231,7 @@ def score_identities(expected: dict, result: DocumentResult, tally: Tally, score
 def score_document(expected: dict, result: DocumentResult, folder: str = "") -> DocScore:
     """Compare one pipeline result with its expected.json."""
     doc = result.document
-    fmt = doc.get("format") or SUFFIX_FORMAT.get(Path(expected["document"]).suffix.lower(), "unknown")
+    fmt = doc.get("format") or FORMAT_OF_SUFFIX.get(Path(expected["document"]).suffix.lower(), "unknown")
     score = DocScore(expected["document"], folder, fmt, expected.get("template"), Tally(documents=1))
     got = facts_by_key(result.facts)
     score_meta(expected, doc, score.tally, score)
@@ -393,7 +393,9 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Argument(..., help="Folder to write NAME.<ext> + NAME.expected.json into."),
         seed: int | None = typer.Option(None, help="Random seed (default: the one data/samples was made with)."),
         count: int | None = typer.Option(None, help="Number of documents (default: the full variation matrix)."),
-        formats: str = typer.Option("html,pdf,text", help="Comma-separated formats to write (pdf needs LibreOffice)."),
+        formats: str = typer.Option(
+            "html,pdf,text,docx,xlsx", help="Comma-separated formats to write (pdf needs LibreOffice)."
+        ),
     ) -> None:
         """Generate the deterministic sample corpus (realistic reports with their ground truth)."""
         from govreports.pipelines.generate.corpus import DEFAULT_SEED, generate_corpus

@@ -12,13 +12,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from govreports.extract import FORMAT_OF_SUFFIX
 from govreports.load.lake import known_doc_ids, mark_validated, validated_doc_ids, write_batch
 from govreports.load.warehouse import build_warehouse
 from govreports.transform.document import process_document
 from govreports.transform.model import DocumentResult, InputDoc
 from govreports.transform.reference import reference
 
-SUFFIXES = {".html", ".htm", ".shtml", ".pdf", ".txt"}
+SUFFIXES = set(FORMAT_OF_SUFFIX)
 DEFAULT_BATCH_SIZE = 200
 
 

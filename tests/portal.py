@@ -6,8 +6,8 @@ request they see, so tests assert exactly what was fetched.
 
 The county site is laid out like a TRS-built portal: a report column
 /xxgk/zfxxgknb/index.html with 下一页 to index_1.html and a createPageHTML pager to
-index_2.html; report pages in UTF-8 and in GBK; a report page with a PDF and a DOCX
-attachment and a link to a file on the other host; a page that fails with 500 once,
+index_2.html; report pages in UTF-8 and in GBK; a report page with PDF, DOCX and XLS
+attachments and a link to a file on the other host; a page that fails with 500 once,
 a 404, a redirect within the site and one to the other host; a notice about reports
 (not a report); robots.txt disallowing /private/. Pages carry ETag and Last-Modified
 and answer conditional requests with 304, like the static servers portals run on.
@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from tests.office_files import xlsx_to_xls
 
 REPO = Path(__file__).resolve().parents[1]
 COLUMN = "/xxgk/zfxxgknb/"
@@ -289,8 +291,13 @@ def report_pdf(agency: str, year: int) -> bytes:
     return text_pdf(lines)
 
 
-def fake_docx() -> bytes:
-    return b"PK\x03\x04" + b"\x00" * 26 + "word/document.xml 青禾县财政局".encode()
+def sample_bytes(name: str) -> bytes:
+    return (REPO / "data" / "samples" / name).read_bytes()
+
+
+# Attachments: a Word report and the statistics table of another as a legacy .xls.
+DOCX_SAMPLE = "gen063_gov_2021_2024.docx"
+XLS_SAMPLE = "gen068_gov_2019_2019.xlsx"
 
 
 # --- the county site ----------------------------------------------------------------------------------------------
@@ -309,6 +316,7 @@ def build_county_site(portal: Portal) -> Portal:
     fin_attachments = (
         '<p>附件：<a href="./P020240125_cz.pdf">青禾县财政局2023年政府信息公开工作年度报告.pdf</a></p>'
         '<p>附件：<a href="./P020240125_cz.docx">青禾县财政局2023年政府信息公开工作年度报告.docx</a></p>'
+        '<p>附件：<a href="./P020240125_tj.xls">2019年政府信息公开情况统计表.xls</a></p>'
         f'<p>镜像：<a href="{other}/files/P020240125_cz.pdf">备用下载</a></p>'
     )
     r = portal.routes
@@ -355,7 +363,11 @@ def build_county_site(portal: Portal) -> Portal:
         body=report_pdf(f"{COUNTY}财政局", 2023), content_type="application/pdf"
     )
     r[c + "202401/P020240125_cz.docx"] = Resource(
-        body=fake_docx(), content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        body=sample_bytes(DOCX_SAMPLE),
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    r[c + "202401/P020240125_tj.xls"] = Resource(
+        body=xlsx_to_xls(sample_bytes(XLS_SAMPLE)), content_type="application/vnd.ms-excel"
     )
     r[c + "202312/t20231205_69001.html"] = html("<html><body><h1>通知</h1></body></html>")
     r[c + "202201/t20220120_50001.html"] = html(report_page(f"{COUNTY}人民政府", 2021))
@@ -384,6 +396,7 @@ EXPECTED_MAIN_PATHS = sorted(
         COLUMN + "202401/t20240125_70002.html",
         COLUMN + "202401/P020240125_cz.pdf",
         COLUMN + "202401/P020240125_cz.docx",
+        COLUMN + "202401/P020240125_tj.xls",
         COLUMN + "202201/t20220120_50001.html",
         COLUMN + "202201/t20220120_50001.html",
         COLUMN + "202101/t20210115_40001.html",
@@ -399,6 +412,8 @@ REPORT_BODIES = [
     COLUMN + "202301/t20230116_60001.html",
     COLUMN + "202401/t20240125_70002.html",
     COLUMN + "202401/P020240125_cz.pdf",
+    COLUMN + "202401/P020240125_cz.docx",
+    COLUMN + "202401/P020240125_tj.xls",
     COLUMN + "202201/t20220120_50001.html",
     COLUMN + "202001/t20200117_30001.html",
     COLUMN + "202402/P020240201_sfj.pdf",

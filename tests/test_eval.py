@@ -179,7 +179,7 @@ def test_generated_corpus_is_scored_in_full() -> None:
     expected_docs = len(list(SAMPLES.glob("*.expected.json")))
     assert report.total().documents == expected_docs >= 60
     assert report.total().errors == 0
-    assert set(report.by("format")) == {"html", "pdf", "text"}
+    assert set(report.by("format")) == {"html", "pdf", "text", "docx", "xlsx"}
     assert set(report.by("template")) == {"gov_2021", "gov_2019", "legacy_stats", "narrative", "-"}
 
 

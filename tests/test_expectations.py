@@ -106,7 +106,7 @@ DOCUMENT_CASES = [
     ("doc_id_missing", _set("documents", "doc_id", None), {"doc_id_present"}),
     ("doc_id_not_sha", _set("documents", "doc_id", "not-a-hash"), {"doc_id_sha256"}),
     ("doc_id_twice", _duplicate_row("documents"), {"doc_id_unique"}),
-    ("format_docx", _set("documents", "format", "docx"), {"format_allowed"}),
+    ("format_unknown", _set("documents", "format", "odt"), {"format_allowed"}),
     ("doc_type_memo", _set("documents", "doc_type", "memo"), {"doc_type_allowed"}),
     ("template_unknown", _set("documents", "template", "gov_2030"), {"template_allowed", "template_matches_year"}),
     ("status_unknown", _set("documents", "status", "parsed"), {"status_allowed", "document_parsed"}),

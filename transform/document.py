@@ -11,7 +11,7 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
-from govreports.extract import extract, ocr
+from govreports.extract import FORMAT_OF_SUFFIX, extract, ocr
 from govreports.extract.model import Extracted
 from govreports.pipelines import __version__
 from govreports.transform.detect import DocumentFacts, detect
@@ -22,7 +22,7 @@ from govreports.transform.reference import reference
 from govreports.transform.runtogether import facts_from_text
 from govreports.transform.tables import TableMapper
 
-FORMATS = {".html": "html", ".htm": "html", ".shtml": "html", ".pdf": "pdf", ".txt": "text"}
+FORMATS = FORMAT_OF_SUFFIX
 
 
 def doc_id_of(path: Path) -> str:
@@ -96,6 +96,12 @@ def transform(document: dict, ex: Extracted, raw: bytes = b"") -> DocumentResult
     document.update(page_count=ex.page_count, encoding=ex.encoding)
     if ex.needs_ocr:
         document.update(status="needs_ocr", error="PDF has no text layer; no OCR engine installed")
+        return DocumentResult(document=document)
+    if ex.needs_conversion:
+        document.update(
+            status="needs_conversion",
+            error=f".{document['format']} needs LibreOffice (soffice) to be read; it is not installed",
+        )
         return DocumentResult(document=document)
     found = detect(ex)
     document.update(

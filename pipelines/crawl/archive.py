@@ -27,8 +27,11 @@ CONTENT_TYPE_EXT = {
     "text/plain": ".txt",
     "application/msword": ".doc",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/vnd.ms-excel": ".xls",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "application/vnd.ms-works": ".wps",
 }
-URL_EXT = {".pdf": ".pdf", ".doc": ".doc", ".docx": ".docx", ".wps": ".wps", ".txt": ".txt"}
+URL_EXT = {s: s for s in (".pdf", ".doc", ".docx", ".wps", ".txt", ".xls", ".xlsx")}
 FETCH_LOG = "fetches.jsonl"
 
 

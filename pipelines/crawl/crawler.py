@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from govreports.extract import FORMAT_OF_SUFFIX
 from govreports.pipelines.crawl.archive import Archive, FetchRecord, snapshot_ext
 from govreports.pipelines.crawl.discover import (
     Link,
@@ -30,7 +31,7 @@ from govreports.pipelines.crawl.fetch import PoliteClient, RateLimiter, Response
 from govreports.pipelines.crawl.sites import SiteSpec
 from govreports.transform.model import InputDoc
 
-PARSED_SUFFIXES = {".html", ".pdf", ".txt"}  # what the spine ingests; .doc/.docx/.wps are archived only
+PARSED_SUFFIXES = set(FORMAT_OF_SUFFIX)  # what the spine ingests; other bodies are archived only
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ NEXT_TEXT = re.compile(r"^\s*(下一页|下页|后一页|next|›|>|»)\s*$", re
 # TRS WCM, the most common CMS on government portals, writes its pager in JavaScript:
 # createPageHTML(pageCount, currentPage, "index", "html") → index.html, index_1.html, …
 TRS_PAGER = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*[\"']([\w\-]+)[\"']\s*,\s*[\"'](\w+)[\"']")
-ATTACHMENT_KINDS = {".pdf": "pdf", ".doc": "doc", ".docx": "docx", ".wps": "wps"}
+ATTACHMENT_KINDS = {s: s[1:] for s in (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx")}
 HTTP_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_\-]+)", re.I)
 SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:")
 

@@ -28,7 +28,7 @@ class SourceStatus:
     new: int = 0
     unchanged: int = 0
     failed: int = 0
-    not_parsed: int = 0  # .doc/.docx/.wps attachments: archived, the spine cannot read them yet
+    not_parsed: int = 0  # bodies the spine has no reader for: archived only
     skipped: int = 0  # links not followed: other hosts, robots.txt
     requests: int = 0
     bytes_fetched: int = 0

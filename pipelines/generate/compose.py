@@ -28,6 +28,7 @@ from govreports.pipelines.generate.split import ambiguous_positions, group_total
 from govreports.pipelines.generate.values import failing_identities, gov_values, legacy_values
 
 RUN_RULES = {"s3": total_is_sum, "s4": group_totals}
+EXTENSIONS = {"html": "html", "pdf": "pdf", "text": "txt", "docx": "docx", "xlsx": "xlsx"}
 GOV_HEADINGS = (
     "一、总体情况",
     "二、主动公开政府信息情况",
@@ -41,7 +42,7 @@ GOV_HEADINGS = (
 @dataclass
 class Plan:
     name: str
-    fmt: str  # html | pdf | text
+    fmt: str  # a key of EXTENSIONS
     kind: str  # gov_2021 | gov_2019 | legacy_stats | narrative | other
     year: int
     printing: Printing = field(default_factory=Printing)
@@ -227,7 +228,7 @@ def expected_of(plan: Plan, doc: Doc, meta: dict, ambiguous: list[str], narrativ
         raise AssertionError(f"{plan.name}: planned {plan.inconsistency} but it holds")
     is_page = plan.fmt == "html" or (plan.fmt == "text" and plan.with_meta)
     return {
-        "document": f"{plan.name}.{ {'html': 'html', 'pdf': 'pdf', 'text': 'txt'}[plan.fmt] }",
+        "document": f"{plan.name}.{EXTENSIONS[plan.fmt]}",
         "source_format": source_format(plan),
         "doc_type": "other" if plan.kind == "other" else "annual_report",
         "agency": meta["agency"],
@@ -253,6 +254,10 @@ def source_format(plan: Plan) -> str:
     if plan.fmt == "pdf":
         headers = "header rows repeated on each page" if plan.repeat_headers else "header rows not repeated"
         return f"pdf (generated Word-style document converted by LibreOffice; {headers})"
+    if plan.fmt == "docx":
+        return "docx (generated Word attachment; merged cells)"
+    if plan.fmt == "xlsx":
+        return "xlsx (generated Excel attachment: title, headings and tables on one sheet)"
     return f"txt (generated text capture, cells {plan.text_style})"
 
 

@@ -11,15 +11,16 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from govreports.pipelines.generate.compose import Plan, Report, compose
+from govreports.pipelines.generate.compose import EXTENSIONS, Plan, Report, compose
 from govreports.pipelines.generate.layout import Printing
 from govreports.pipelines.generate.render_html import render_html
+from govreports.pipelines.generate.render_office import render_docx, render_xlsx
 from govreports.pipelines.generate.render_pdf import render_pdfs
 from govreports.pipelines.generate.render_text import render_text
 
 DEFAULT_SEED = 20240601
-FORMATS = ("html", "pdf", "text")
-EXTENSIONS = {"html": "html", "pdf": "pdf", "text": "txt"}
+FORMATS = ("html", "pdf", "text", "docx", "xlsx")
+RENDERERS = {"html": render_html, "text": render_text, "docx": render_docx, "xlsx": render_xlsx}  # PDFs: one batch
 P = Printing
 
 # (kind, format, Plan options). Every variation of issue 3 appears at least twice.
@@ -91,6 +92,14 @@ MATRIX: list[tuple[str, str, dict]] = [
     ("other", "pdf", {}),
     ("gov_2021", "html", {"encoding": "gbk", "html_style": "plain", "printing": P(notes=True)}),
     ("gov_2021", "pdf", {"printing": P(blank_style="mixed")}),
+    # Word and Excel attachments
+    ("gov_2021", "docx", {}),
+    ("gov_2021", "docx", {"printing": P(blank_style="dash", notes=True)}),
+    ("gov_2019", "docx", {"printing": P(procurement_unit="万元", hubei=True)}),
+    ("legacy_stats", "docx", {"printing": P(blank_style="blank")}),
+    ("gov_2021", "xlsx", {"printing": P(blank_style="mixed")}),
+    ("gov_2019", "xlsx", {}),
+    ("legacy_stats", "xlsx", {"printing": P(legacy_layout="putian")}),
 ]
 FIRST_YEAR = {
     "gov_2021": (2021, 4),
@@ -154,10 +163,8 @@ def generate_corpus(
     out_dir.mkdir(parents=True, exist_ok=True)
     reports = [compose(plan, seed) for plan in plans(count) if plan.fmt in formats]
     for r in reports:
-        if r.plan.fmt == "html":
-            (out_dir / f"{r.plan.name}.html").write_bytes(render_html(r))
-        elif r.plan.fmt == "text":
-            (out_dir / f"{r.plan.name}.txt").write_bytes(render_text(r))
+        if r.plan.fmt in RENDERERS:
+            (out_dir / f"{r.plan.name}.{EXTENSIONS[r.plan.fmt]}").write_bytes(RENDERERS[r.plan.fmt](r))
     render_pdfs([r for r in reports if r.plan.fmt == "pdf"], out_dir)
     for r in reports:
         (out_dir / f"{r.plan.name}.expected.json").write_text(expected_json(r), encoding="utf-8")
