@@ -3,7 +3,8 @@
     .venv/bin/python bench/bench_ocr.py [DIR] [--scan-dpi 150] [--limit N]
 
 Every PDF of DIR (default data/samples) that has an expected.json is turned into an
-image-only PDF (a "scan", rendered at --scan-dpi) and run through
+image-only PDF (a "scan", rendered at --scan-dpi, in each of --styles: upright, turned by
+90/180/270 degrees, skewed) and run through
 transform.document.process_document, which OCRs it. Prints, per document and in total,
 the expected cells read exactly, read wrong (a different number: must be 0), left null
 (with the reason) and missing, and the pages per second. Run on demand, never from the tests.
@@ -21,6 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from govreports.extract import ocr  # noqa: E402
+from govreports.pipelines.generate.render_scan import SCAN_STYLES, render_scan  # noqa: E402
 from govreports.transform.document import process_document  # noqa: E402
 from govreports.transform.model import InputDoc  # noqa: E402
 from tests.conftest import load_expected  # noqa: E402
@@ -49,31 +51,52 @@ def main() -> None:
     parser.add_argument("root", nargs="?", default=str(REPO / "data" / "samples"))
     parser.add_argument("--scan-dpi", type=int, default=150)
     parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument("--styles", default=",".join(SCAN_STYLES), help="scan renderings to try")
     args = parser.parse_args()
     pdfs = sorted(p for p in Path(args.root).rglob("*.pdf") if p.with_suffix(".expected.json").exists())
     pdfs = pdfs[: args.limit or None]
     ocr.engine()  # load the models outside the timing
-    totals = {"exact": 0, "wrong": 0, "null": 0, "missing": 0}
-    pages = 0
-    seconds = 0.0
+    full_res = []  # one bool per page read: rendered at full resolution (it holds a ruled table)
+    read_page = ocr.read_page
+
+    def counting_read_page(page):
+        scan = read_page(page)
+        full_res.append(scan.full_resolution)
+        return scan
+
+    ocr.read_page = counting_read_page
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for pdf in pdfs:
-            scan = Path(tmp) / pdf.name
-            scan.write_bytes(ocr.scan_of(pdf.read_bytes(), dpi=args.scan_dpi))
-            start = time.perf_counter()
-            result = process_document(InputDoc.from_path(scan))
-            took = time.perf_counter() - start
-            doc = result.document
-            got = score(load_expected(pdf.with_suffix(".expected.json")), result.facts)
-            for k, v in got.items():
-                totals[k] += v
-            pages += doc["page_count"] or 0
-            seconds += took
-            print(f"{pdf.name}: {doc['status']} {doc['template']} pages={doc['page_count']} {took:.1f}s {got}")
-    cells = sum(totals.values())
-    print(f"\n{len(pdfs)} scans, {pages} pages in {seconds:.1f}s: {pages / seconds:.2f} pages/s")
-    print(f"cells {cells}: exact {totals['exact']} ({totals['exact'] / max(cells, 1):.2%}), "
-          f"wrong {totals['wrong']}, null {totals['null']}, missing {totals['missing']}")
+        for style in args.styles.split(","):
+            totals = {"exact": 0, "wrong": 0, "null": 0, "missing": 0}
+            pages, seconds = 0, 0.0
+            for pdf in pdfs:
+                scan = Path(tmp) / f"{style}-{pdf.name}"
+                scan.write_bytes(render_scan(pdf.read_bytes(), style, dpi=args.scan_dpi))
+                start = time.perf_counter()
+                result = process_document(InputDoc.from_path(scan))
+                took = time.perf_counter() - start
+                doc = result.document
+                got = score(load_expected(pdf.with_suffix(".expected.json")), result.facts)
+                for k, v in got.items():
+                    totals[k] += v
+                pages += doc["page_count"] or 0
+                seconds += took
+                print(
+                    f"{style} {pdf.name}: {doc['status']} {doc['template']} pages={doc['page_count']} {took:.1f}s {got}"
+                )
+            rows.append((style, len(pdfs), pages, seconds, totals))
+    print(f"\n{'style':<18} docs pages  s/page  cells  exact      wrong null missing")
+    for style, docs, pages, seconds, t in rows:
+        cells = sum(t.values())
+        print(
+            f"{style:<18} {docs:>4} {pages:>5} {seconds / max(pages, 1):>7.2f} {cells:>6} "
+            f"{t['exact'] / max(cells, 1):>8.2%} {t['wrong']:>6} {t['null']:>4} {t['missing']:>7}"
+        )
+    print(
+        f"pages rendered at full resolution: {sum(full_res)}/{len(full_res)}"
+        f" ({sum(full_res) / max(len(full_res), 1):.0%})"
+    )
 
 
 if __name__ == "__main__":

@@ -15,19 +15,30 @@ OCR'd documents) turns the fact it becomes into value None, flag `unreadable`, r
 
 from __future__ import annotations
 
-import io
 import re
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import version
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from govreports.extract.html import clean
-from govreports.extract.model import Extracted
+from govreports.extract.model import Extracted, RawTable
 from govreports.extract.pdf import pdf_metadata
 from govreports.extract.text import tables_from_lines
 
-DPI = 200  # measured on the samples: lowest correct digit confidence 0.94 at 200 dpi, 0.77 at 150
+if TYPE_CHECKING:  # OpenCV loads only when a scan is read
+    from govreports.extract.scan_grid import Grid
+
+TABLE_DPI = 200  # measured on the samples: lowest correct digit confidence 0.94 at 200 dpi, 0.77 at 150
+TEXT_DPI = 150  # pages without a ruled table: prose and titles read well at this resolution
+PROBE_DPI = 72  # the cheap first look: orientation, skew, rulings
+UPSIDE_DOWN_SAMPLE = 40  # text lines whose direction is checked per page
+DASH_READINGS = {"一", "ー", "_", "－", "-", "一一", "——"}  # how OCR reads a printed '—' alone in a cell
+# Readings of a lone mark that could be a dash or a numeral: never a value, never dropped.
+UNSURE_READINGS = {"二", "="}
 MIN_DIGIT_CONFIDENCE = 0.8  # a dash misread as '1' came at 0.20; clean digits mostly ≥ 0.9 (bench/bench_ocr.py)
 LINE_OVERLAP = 0.5  # share of the smaller height two boxes must share to be on one line
 CELL_GAP = 1.0  # a horizontal gap wider than this many character heights starts a new cell
@@ -71,24 +82,110 @@ def engine_name() -> str:
     return f"rapidocr-onnxruntime {version('rapidocr-onnxruntime')}"
 
 
+@dataclass
+class PageScan:
+    """What OCR saw on one page, in the pixels of the upright, deskewed page image."""
+
+    boxes: list[Box]
+    grids: list[Grid] = field(default_factory=list)
+    full_resolution: bool = False
+    turned: int = 0  # degrees the page was turned to be upright (0, 90, 180, 270)
+    skew: float = 0.0  # degrees of deskewing applied
+
+
 def ocr_pdf(raw: bytes) -> Extracted:
     import pypdfium2
 
     pdf = pypdfium2.PdfDocument(raw)
     try:
-        page_lines = [lines_of(read_page(pdf[i])) for i in range(len(pdf))]
+        scans = [read_page(pdf[i]) for i in range(len(pdf))]
         info = pdf.get_metadata_dict(skip_empty=True)
     finally:
         pdf.close()
-    return extracted_from_lines(page_lines, pdf_meta(info))
+    return extracted_from_scans(scans, pdf_meta(info))
 
 
-def read_page(page) -> list[Box]:
-    import numpy as np
+def render_gray(page, dpi: int):
+    return np.asarray(page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L"))
 
-    image = page.render(scale=DPI / 72).to_pil().convert("RGB")
-    result, _ = engine()(np.asarray(image), use_cls=False)  # scans are upright; the angle model doubles the time
-    return [box_of(points, text, conf) for points, text, conf in result or []]
+
+def read_page(page) -> PageScan:
+    """A cheap low-resolution look decides orientation, skew and whether the page holds a ruled
+    table; only table pages are rendered at full resolution."""
+    from govreports.extract import scan_grid
+
+    probe = render_gray(page, PROBE_DPI)
+    turned = 90 if is_sideways(probe) else 0
+    probe = scan_grid.rotate(probe, turned)
+    skew = scan_grid.skew_angle(probe)
+    tables = bool(scan_grid.find_grids(scan_grid.rotate(probe, skew)))
+    image = scan_grid.rotate(scan_grid.rotate(render_gray(page, TABLE_DPI if tables else TEXT_DPI), turned), skew)
+    boxes = ocr_boxes(image)
+    if boxes is None:  # the text lines read upside down: the page is turned by a half turn more
+        turned += 180
+        image = scan_grid.rotate(image, 180)
+        boxes = ocr_boxes(image) or []
+    grids = scan_grid.find_grids(image) if tables else []
+    return PageScan(boxes + unboxed_cells(image, grids, boxes), grids, tables, turned % 360, skew)
+
+
+def unboxed_cells(gray, grids: list[Grid], boxes: list[Box]) -> list[Box]:
+    """Cells with ink in them but no OCR box (text detection misses lone small digits): read
+    each such cell on its own; a mark that still reads as nothing is kept as unreadable."""
+    from govreports.extract import scan_grid
+
+    mask = scan_grid.text_ink(gray)
+    missed = [
+        c.rect
+        for g in grids
+        for c in g.cells
+        if scan_grid.has_ink(mask, c.rect)
+        and not any(c.rect.holds((b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2) for b in boxes)
+    ]
+    dashes = [r for r in missed if scan_grid.is_dash(mask, r)]
+    marks = [r for r in missed if r not in dashes]
+    out = [Box(r.x0, r.y0, r.x1, r.y1, "—", 1.0) for r in dashes]
+    if marks:
+        tight = [scan_grid.ink_box(mask, r) for r in marks]
+        crops = [gray[t.y0 : t.y1, t.x0 : t.x1] for t in tight]
+        read, _ = engine().text_rec([np.stack([c] * 3, axis=-1) for c in crops])
+        for r, (text, conf) in zip(marks, read, strict=True):
+            text = clean(text)
+            out.append(Box(r.x0, r.y0, r.x1, r.y1, text or "?", float(conf) if text else 0.0))
+    return out
+
+
+def is_sideways(gray) -> bool:
+    """A page turned by 90° or 270° has its text lines running down the page: most detected
+    text boxes are taller than wide. (A projection test fails on tables: digit columns
+    look like lines.)"""
+    found, _ = engine().text_det(np.stack([gray] * 3, axis=-1))
+    if found is None or len(found) == 0:
+        return False
+    widths = found[:, :, 0].max(axis=1) - found[:, :, 0].min(axis=1)
+    heights = found[:, :, 1].max(axis=1) - found[:, :, 1].min(axis=1)
+    return int((heights > 1.5 * widths).sum()) > int((widths > 1.5 * heights).sum())
+
+
+def ocr_boxes(gray) -> list[Box] | None:
+    """Detect, check the direction of, and read the text lines; None when most read upside down."""
+    e = engine()
+    image = np.stack([gray] * 3, axis=-1)
+    found, _ = e.text_det(image)
+    if found is None or len(found) == 0:
+        return []
+    found = e.sorted_boxes(found)
+    crops = e.get_crop_img_list(image, found)
+    # the direction of long lines only: a lone digit or dash reads the same either way up
+    long_lines = sorted((c for c in crops if c.shape[1] >= 2.5 * c.shape[0]), key=lambda c: -c.shape[1])
+    if long_lines:
+        _, directions, _ = e.text_cls([c.copy() for c in long_lines[:UPSIDE_DOWN_SAMPLE]])
+        flipped = sum(score for d, score in directions if d == "180")
+        upright = sum(score for d, score in directions if d != "180")
+        if flipped > upright:
+            return None
+    read, _ = e.text_rec(crops)
+    return [box_of(points.tolist(), text, conf) for points, (text, conf) in zip(found, read, strict=True)]
 
 
 def box_of(points: list[list[float]], text: str, confidence: float) -> Box:
@@ -157,20 +254,69 @@ def line_text(cells: list[list[Box]]) -> str:
     return "\t".join(cell_text(c) for c in cells)
 
 
-def extracted_from_lines(page_lines: list[list[list[list[Box]]]], meta: dict[str, str]) -> Extracted:
-    lines: list[str] = []
-    pages: list[int] = []
-    for number, page in enumerate(page_lines, start=1):
-        for cells in page:
-            lines.append(line_text(cells))
-            pages.append(number)
-        lines.append("")  # a page break is a blank line: a table running on over the page stays one table
-        pages.append(number)
-    tables = tables_from_lines(lines)
-    for table in tables:
+def grid_cell_text(boxes: list[Box]) -> str:
+    """The boxes inside one ruled cell, read line by line (a label may wrap inside its cell)."""
+    if not boxes:
+        return ""  # an empty rectangle: a blank cell, not a missing one
+    ordered = [b for line in lines_of(boxes) for cell in line for b in cell]
+    if [b.text for b in ordered] == ["?"]:  # a mark that reads as nothing: never a blank
+        return unsure_marker(ordered[0].confidence, "?")
+    text = cell_text(ordered)
+    if text in UNSURE_READINGS:
+        return unsure_marker(min(b.confidence for b in ordered), text)
+    return "—" if text in DASH_READINGS else text
+
+
+def grid_table(grid: Grid, boxes: list[Box], page: int) -> RawTable:
+    from govreports.extract import scan_grid
+
+    inside: dict[int, list[Box]] = {}
+    for b in boxes:
+        x, y = (b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2
+        at = next((i for i, c in enumerate(grid.cells) if c.rect.holds(x, y)), None)
+        if at is not None:
+            inside.setdefault(at, []).append(b)
+    texts = {i: grid_cell_text(inside.get(i, [])) for i in range(len(grid.cells))}
+    rows = scan_grid.grid_rows(grid, texts)
+    return RawTable(rows=rows, pages=[page] * len(rows), origin="ocr_grid")
+
+
+def extracted_from_scans(scans: list[PageScan], meta: dict[str, str]) -> Extracted:
+    """Pages → text in reading order and tables: ruled tables from their grid, the rest of
+    each page by lines (unruled tables come from those lines, as in a text capture)."""
+    text: list[str] = []
+    free: list[str] = []  # the lines outside ruled tables, for the line-based table reader
+    free_at: list[tuple[int, int]] = []  # (page, position in text) of each free line
+    grid_tables: list[tuple[int, RawTable]] = []
+    for number, scan in enumerate(scans, start=1):
+        in_grid = [any(g.rect.holds((b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2) for g in scan.grids) for b in scan.boxes]
+        loose = [b for b, held in zip(scan.boxes, in_grid, strict=True) if not held]
+        items = [(statistics.fmean(b.y0 for c in ln for b in c), 0, ln) for ln in lines_of(loose)]
+        items += [(g.rect.y0, 1, g) for g in scan.grids]
+        for _, is_grid, item in sorted(items, key=lambda it: (it[0], it[1])):
+            if is_grid:
+                table = grid_table(item, scan.boxes, number)
+                grid_tables.append((len(text), table))
+                text += ["\t".join(c for c in row if c) for row in table.rows]
+                free.append("")  # a ruled table ends any line-read table around it
+                free_at.append((number, len(text)))
+            else:
+                text.append(line_text(item))
+                free.append(text[-1])
+                free_at.append((number, len(text) - 1))
+        text.append("")  # a page break is a blank line: a table running on over the page stays one table
+        free.append("")
+        free_at.append((number, len(text) - 1))
+    line_tables = tables_from_lines(free)
+    ordered = list(grid_tables)
+    for table in line_tables:
         table.origin = "ocr"
-        table.pages = [pages[n - 1] for n in table.line_numbers]
-    return Extracted(format="pdf", text="\n".join(lines), tables=tables, meta=meta, page_count=len(page_lines))
+        table.pages = [free_at[n - 1][0] for n in table.line_numbers]
+        ordered.append((free_at[table.line_numbers[0] - 1][1] if table.line_numbers else 0, table))
+    ordered.sort(key=lambda it: it[0])
+    return Extracted(
+        format="pdf", text="\n".join(text), tables=[t for _, t in ordered], meta=meta, page_count=len(scans)
+    )
 
 
 # -- the transform's side: what an unsure cell becomes -----------------------------------------------
@@ -188,17 +334,3 @@ def distrust_unsure(facts: list) -> list:
             fact.flag("unreadable")
             fact.reason = f"OCR confidence {m.group('conf')} (read {m.group('read')!r})"
     return facts
-
-
-def scan_of(raw: bytes, dpi: int = 150, pages: list[int] | None = None) -> bytes:
-    """An image-only PDF of a PDF's pages (0-based `pages`, default all): what a scanner makes, for tests and bench."""
-    import pypdfium2
-
-    pdf = pypdfium2.PdfDocument(raw)
-    try:
-        images = [pdf[i].render(scale=dpi / 72).to_pil().convert("L") for i in pages or range(len(pdf))]
-    finally:
-        pdf.close()
-    out = io.BytesIO()
-    images[0].save(out, format="PDF", save_all=True, append_images=images[1:], resolution=dpi)
-    return out.getvalue()
