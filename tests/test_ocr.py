@@ -15,7 +15,9 @@ from govreports.extract import ocr
 from govreports.extract.ocr import Box, PageScan
 from govreports.pipelines.generate.render_scan import render_scan, scan_of
 from govreports.transform.document import process_document
-from govreports.transform.model import DocumentResult, InputDoc
+from govreports.transform.identities import confirm_by_identities
+from govreports.transform.model import DocumentResult, Fact, InputDoc
+from govreports.transform.reference import reference
 from tests.conftest import load_expected
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
@@ -187,3 +189,43 @@ def test_ocr_of_a_clean_scan_reads_the_expected_values(scanned: dict[str, Docume
     assert all("ocr" in f.flags for f in result.facts)
     printed_pages = {f.page for f in result.facts if f.method != "derived"}
     assert None not in printed_pages and printed_pages <= set(range(1, doc["page_count"] + 1))
+
+
+# -- identities may confirm an unsure reading, only when they fix it ------------------------------------
+
+
+def expected_facts(name: str) -> list[Fact]:
+    expected = load_expected(SAMPLES / f"{name}.expected.json")
+    return [Fact(k, v) for k, v in expected["facts"].items()]
+
+
+def unsure(facts: list[Fact], key: str, read: str) -> Fact:
+    fact = next(f for f in facts if f.key == key)
+    fact.value, fact.raw_text, fact.reason = None, read, f"OCR confidence 0.76 (read {read!r})"
+    fact.flag("unreadable")
+    return fact
+
+
+def test_an_unsure_reading_the_identities_fix_is_confirmed() -> None:
+    facts = expected_facts("gen010_gov_2021_2023")
+    key = "s3.new_received.natural_person"
+    want = next(f.value for f in facts if f.key == key)
+    fact = unsure(facts, key, f"{want:g}")
+    confirm_by_identities(facts, "gov_2021", reference(), flag="unreadable")
+    assert fact.value == want and "identity_resolved" in fact.flags
+    assert fact.reason.startswith("OCR confidence 0.76") and "confirmed by S3_" in fact.reason
+
+
+def test_a_reading_the_identities_contradict_or_cannot_fix_stays_null() -> None:
+    facts = expected_facts("gen010_gov_2021_2023")
+    key = "s3.new_received.natural_person"
+    want = next(f.value for f in facts if f.key == key)
+    wrong = unsure(facts, key, f"{want + 1:g}")
+    confirm_by_identities(facts, "gov_2021", reference(), flag="unreadable")
+    assert wrong.value is None and "identity_resolved" not in wrong.flags
+    # two unsure cells of one column: no identity fixes either
+    facts = expected_facts("gen010_gov_2021_2023")
+    a = unsure(facts, "s3.new_received.natural_person", "1")
+    b = unsure(facts, "s3.carried_over_from_prev.natural_person", "1")
+    confirm_by_identities(facts, "gov_2021", reference(), flag="unreadable")
+    assert (a.value, b.value) == (None, None)

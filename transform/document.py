@@ -15,7 +15,7 @@ from govreports.extract import FORMAT_OF_SUFFIX, extract, ocr
 from govreports.extract.model import Extracted
 from govreports.pipelines import __version__
 from govreports.transform.detect import DocumentFacts, detect
-from govreports.transform.identities import add_derived, check_identities
+from govreports.transform.identities import add_derived, check_identities, confirm_by_identities
 from govreports.transform.model import DocumentResult, Fact, InputDoc
 from govreports.transform.narrative import narrative_facts
 from govreports.transform.reference import reference
@@ -116,7 +116,7 @@ def transform(document: dict, ex: Extracted, raw: bytes = b"") -> DocumentResult
     ref = reference()
     facts = map_facts(ex, found)
     if ocred:
-        facts = ocr.distrust_unsure(facts)
+        facts = confirm_by_identities(ocr.distrust_unsure(facts), found.template, ref, flag="unreadable")
     facts = add_derived(facts, ref)
     if ocred:
         for fact in facts:

@@ -53,3 +53,39 @@ def evaluate(identity: Identity, values: dict[str, float | None]) -> list[Check]
 def check_identities(facts: list[Fact], template: str | None, ref: Reference) -> list[Check]:
     values = {f.key: f.value for f in facts}
     return [c for i in ref.identities if template in i.templates for c in evaluate(i, values)]
+
+
+def confirm_by_identities(facts: list[Fact], template: str | None, ref: Reference, flag: str) -> list[Fact]:
+    """A fact left null (flagged `flag`) with a candidate reading in raw_text gets that value
+    only when an equality identity that could not be evaluated without it now holds, and no
+    identity it enters fails: the identity then fixes the value, and it is the one read.
+    Flagged `identity_resolved`; a reading the identities contradict stays null."""
+    ops = {i.id: i.op for i in ref.identities}
+    base = _check_states(facts, template, ref)
+    for fact in facts:
+        reading = _number(fact.raw_text) if fact.value is None and flag in fact.flags else None
+        if reading is None:
+            continue
+        fact.value = reading
+        after = _check_states(facts, template, ref)
+        opened = {k: ok for k, ok in after.items() if base.get(k) is None and ok is not None}
+        confirming = sorted(k[0] for k, ok in opened.items() if ok and ops[k[0]] == "==")
+        if confirming and all(opened.values()):
+            fact.flag("identity_resolved")
+            fact.reason = f"{fact.reason}; confirmed by {', '.join(dict.fromkeys(confirming))}"
+            base = after
+        else:
+            fact.value = None
+    return facts
+
+
+def _check_states(facts: list[Fact], template: str | None, ref: Reference) -> dict[tuple[str, str], bool | None]:
+    checks = check_identities(add_derived(list(facts), ref), template, ref)
+    return {(c.identity, c.scope): c.passed for c in checks}
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        return float((text or "").replace(",", "").replace("−", "-"))
+    except ValueError:
+        return None
