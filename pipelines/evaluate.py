@@ -4,7 +4,9 @@ Scoring follows ../shared/corpus/README.md: `facts` must match (numbers with a s
 tolerance for decimals); `blank_cells` accept 0, null or absent; `ambiguous_cells`
 must get no value; `narrative_facts` are a stretch goal scored on their own; derived
 facts are never false positives; a false positive is a non-null fact for a key the
-expected file lists nowhere. Documents are processed in-process with
+expected file lists nowhere. A folder's manifest.json (the generator writes one) names
+each document's variations; accuracy is reported per variation as well as per format
+and template (a document counts in every variation it carries). Documents are processed in-process with
 transform.document.process_document: no Prefect, no warehouse.
 
 Also here: `govreports generate OUT`, which writes the generated sample corpus.
@@ -91,6 +93,7 @@ class DocScore:
     identities_missed: list[str] = field(default_factory=list)
     identities_false_alarm: list[str] = field(default_factory=list)
     error: str | None = None
+    variations: list[str] = field(default_factory=list)  # from the folder's manifest.json
 
 
 @dataclass
@@ -107,6 +110,13 @@ class EvalReport:
             groups.setdefault(str(getattr(d, attr) or "-"), Tally()).add(d.tally)
         return dict(sorted(groups.items()))
 
+    def by_variation(self) -> dict[str, Tally]:
+        groups: dict[str, Tally] = {}
+        for d in self.docs:
+            for name in d.variations:
+                groups.setdefault(name, Tally()).add(d.tally)
+        return dict(sorted(groups.items()))
+
     @property
     def accuracy(self) -> float:
         return self.total().accuracy
@@ -121,6 +131,7 @@ class EvalReport:
             "by_format": {k: tally_json(v) for k, v in self.by("format").items()},
             "by_template": {k: tally_json(v) for k, v in self.by("template").items()},
             "by_folder": {k: tally_json(v) for k, v in self.by("folder").items()},
+            "by_variation": {k: tally_json(v) for k, v in self.by_variation().items()},
             "documents": [{**asdict(d), "tally": tally_json(d.tally)} for d in self.docs],
         }
 
@@ -259,10 +270,20 @@ def run_document(path: Path) -> DocumentResult:
         return DocumentResult(document={"format": None, "error": f"{type(exc).__name__}: {exc}"})
 
 
+def manifest_variations(folder: Path, cache: dict[Path, dict[str, list[str]]]) -> dict[str, list[str]]:
+    """document name → its variation tags, from folder/manifest.json (empty without one)."""
+    if folder not in cache:
+        path = folder / "manifest.json"
+        docs = json.loads(path.read_text(encoding="utf-8")).get("documents", []) if path.exists() else []
+        cache[folder] = {d["document"]: list(dict.fromkeys(d.get("variations", []))) for d in docs}
+    return cache[folder]
+
+
 def score_corpus(root: Path) -> EvalReport:
     """Score every document under root that has an expected.json (its `document` field names the file)."""
     root = Path(root)
     report = EvalReport(root=str(root))
+    manifests: dict[Path, dict[str, list[str]]] = {}
     for exp_path in expected_files(root):
         expected = json.loads(exp_path.read_text(encoding="utf-8"))
         doc_path = exp_path.parent / expected["document"]
@@ -271,7 +292,9 @@ def score_corpus(root: Path) -> EvalReport:
             result = DocumentResult(document={"format": None, "error": f"document not found: {doc_path.name}"})
         else:
             result = run_document(doc_path)
-        report.docs.append(score_document(expected, result, folder))
+        score = score_document(expected, result, folder)
+        score.variations = manifest_variations(exp_path.parent, manifests).get(expected["document"], [])
+        report.docs.append(score)
     return report
 
 
@@ -311,8 +334,8 @@ def tally_table(title: str, groups: dict[str, Tally]) -> Table:
     return t
 
 
-def meta_table(groups: dict[str, Tally]) -> Table:
-    t = Table(title="Document fields and identities")
+def meta_table(groups: dict[str, Tally], title: str = "Document fields and identities") -> Table:
+    t = Table(title=title)
     for col in ("", "doc_type", "template", "year", "agency", "date", "identities caught", "missed", "false alarms"):
         t.add_column(col, justify="left" if not col else "right")
     for name, g in groups.items():
@@ -336,7 +359,12 @@ def print_report(report: EvalReport, console: Console, worst: int = 10) -> None:
     console.print(tally_table("Cells by template", report.by("template")))
     if len(report.by("folder")) > 1:
         console.print(tally_table("Cells by folder", report.by("folder")))
+    variations = report.by_variation()
+    if variations:
+        console.print(tally_table("Cells by variation", variations))
     console.print(meta_table({**report.by("format"), "ALL": total}))
+    if variations:
+        console.print(meta_table(variations, "Document fields and identities by variation"))
     console.print(
         f"narrative facts (stretch goal): {pct(total.narrative_exact, total.narrative_expected)}; "
         f"documents with an error: {total.errors}"
@@ -394,7 +422,8 @@ def register(app: typer.Typer) -> None:
         seed: int | None = typer.Option(None, help="Random seed (default: the one data/samples was made with)."),
         count: int | None = typer.Option(None, help="Number of documents (default: the full variation matrix)."),
         formats: str = typer.Option(
-            "html,pdf,text,docx,xlsx", help="Comma-separated formats to write (pdf needs LibreOffice)."
+            "html,pdf,text,docx,xlsx,pdf_layout",
+            help="Comma-separated formats to write (pdf needs LibreOffice, pdf_layout also pdftotext).",
         ),
     ) -> None:
         """Generate the deterministic sample corpus (realistic reports with their ground truth)."""

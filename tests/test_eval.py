@@ -160,6 +160,26 @@ def test_eval_command_threshold_and_json(tiny_corpus: Path, tmp_path: Path) -> N
     assert above.exit_code == 0, above.output
 
 
+def test_accuracy_per_variation_from_the_manifest(tiny_corpus: Path, tmp_path: Path) -> None:
+    manifest = {"documents": [{"document": "two.txt", "variation": "crawler", "variations": ["text", "crawler"]}]}
+    (tiny_corpus / "b" / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    report = score_corpus(tiny_corpus)
+    by_variation = report.by_variation()
+    assert set(by_variation) == {"text", "crawler"}  # one.html has no manifest: in no variation
+    assert (by_variation["crawler"].documents, by_variation["crawler"].exact) == (1, 1)
+    out = tmp_path / "report.json"
+    run = CliRunner().invoke(app, ["eval", str(tiny_corpus), "--json", str(out)])
+    assert "Cells by variation" in run.output, run.output
+    assert json.loads(out.read_text(encoding="utf-8"))["by_variation"]["crawler"]["expected"] == 1
+
+
+def test_the_samples_name_their_variation() -> None:
+    manifest = json.loads((SAMPLES / "manifest.json").read_text(encoding="utf-8"))
+    assert all(d["variation"] for d in manifest["documents"])
+    report = score_corpus(SAMPLES)
+    assert "format_html" in report.by_variation()
+
+
 def test_eval_command_without_expected_files(tmp_path: Path) -> None:
     assert CliRunner().invoke(app, ["eval", str(tmp_path)]).exit_code == 2
 

@@ -181,3 +181,25 @@ def test_run_together_readings() -> None:
     # seven s3 cells whose last is the sum of the six before it: only 2|1|0|0|0|0|3
     assert ambiguous_positions("2100003", ["count"] * 7, total_is_sum) == []
     assert readings("13575394432.52", ["count", "amount"])[0] == (1, 3575394432.52)
+
+
+# ---------------------------------------------------------------- named variations
+
+
+def test_a_variation_row_edits_the_document_and_its_expected(monkeypatch: pytest.MonkeyPatch) -> None:
+    from govreports.pipelines.generate import variations
+    from govreports.pipelines.generate.compose import Plan, compose
+    from govreports.pipelines.generate.layout import Para
+
+    def two_line_title(report, rng) -> None:
+        report.doc.blocks[0:1] = [Para("清江县人民政府", "title"), Para("政府信息公开工作年度报告", "title")]
+
+    def no_date(report, rng) -> None:
+        report.expected["published_date"] = None
+
+    monkeypatch.setitem(variations.VARIATIONS, "t", variations.Variation("t", "test", two_line_title, no_date))
+    plain = compose(Plan(name="x", fmt="text", kind="gov_2021", year=2022), 1)
+    varied = compose(Plan(name="x", fmt="text", kind="gov_2021", year=2022, variations=["t"]), 1)
+    assert varied.doc.blocks[1].text == "政府信息公开工作年度报告" != plain.doc.blocks[1].text
+    assert varied.expected["published_date"] is None and plain.expected["published_date"]
+    assert varied.expected["facts"] == plain.expected["facts"]

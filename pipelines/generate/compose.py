@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from govreports.pipelines.generate import prose
+from govreports.pipelines.generate import variations as named_variations
 from govreports.pipelines.generate.layout import (
     Cell,
     Doc,
@@ -28,7 +29,7 @@ from govreports.pipelines.generate.split import ambiguous_positions, group_total
 from govreports.pipelines.generate.values import failing_identities, gov_values, legacy_values
 
 RUN_RULES = {"s3": total_is_sum, "s4": group_totals}
-EXTENSIONS = {"html": "html", "pdf": "pdf", "text": "txt", "docx": "docx", "xlsx": "xlsx"}
+EXTENSIONS = {"html": "html", "pdf": "pdf", "text": "txt", "docx": "docx", "xlsx": "xlsx", "pdf_layout": "txt"}
 GOV_HEADINGS = (
     "一、总体情况",
     "二、主动公开政府信息情况",
@@ -42,7 +43,7 @@ GOV_HEADINGS = (
 @dataclass
 class Plan:
     name: str
-    fmt: str  # a key of EXTENSIONS
+    fmt: str  # a key of EXTENSIONS (pdf_layout: pdftotext -layout text of the PDF)
     kind: str  # gov_2021 | gov_2019 | legacy_stats | narrative | other
     year: int
     printing: Printing = field(default_factory=Printing)
@@ -53,6 +54,7 @@ class Plan:
     repeat_headers: bool = True  # PDF: table header rows repeated on each page
     with_meta: bool = True  # text captures: the portal's metadata lines were captured
     variations: list[str] = field(default_factory=list)
+    variation: str = named_variations.BASE  # the MATRIX row's named variation (manifest.json)
 
     @property
     def template(self) -> str | None:
@@ -172,8 +174,11 @@ def compose(plan: Plan, seed: int) -> Report:
     else:
         doc.blocks += prose.other_body(rng, agency, plan.year)
     doc.blocks += [Para(agency, "sign"), Para(prose.chinese_date(signed, rng), "sign")]
-    expected = expected_of(plan, doc, meta, ambiguous, narrative)
-    return Report(plan=plan, doc=doc, meta=meta, expected=expected)
+    report = Report(plan=plan, doc=doc, meta=meta, expected={})
+    named_variations.apply("doc", report, rng)
+    report.expected = expected_of(plan, report.doc, report.meta, ambiguous, narrative)
+    named_variations.apply("expected", report, rng)
+    return report
 
 
 def publication_date(rng: random.Random, year: int) -> date:
@@ -251,9 +256,10 @@ def as_json_number(v: float) -> int | float:
 def source_format(plan: Plan) -> str:
     if plan.fmt == "html":
         return f"html (generated portal page, {plan.html_style} markup, {plan.encoding})"
-    if plan.fmt == "pdf":
+    if plan.fmt in ("pdf", "pdf_layout"):
         headers = "header rows repeated on each page" if plan.repeat_headers else "header rows not repeated"
-        return f"pdf (generated Word-style document converted by LibreOffice; {headers})"
+        pdf = f"generated Word-style document converted by LibreOffice; {headers}"
+        return f"pdf ({pdf})" if plan.fmt == "pdf" else f"txt (pdftotext -layout of a PDF: {pdf})"
     if plan.fmt == "docx":
         return "docx (generated Word attachment; merged cells)"
     if plan.fmt == "xlsx":

@@ -1,8 +1,11 @@
 """The sample corpus: which reports to generate (the variation matrix) and writing them.
 
 Each document is OUT/NAME.<ext> beside OUT/NAME.expected.json (the shared corpus
-format); OUT/manifest.json lists the variations each document carries. Same seed and
-count → the same bytes for HTML and text (PDF bytes carry LibreOffice timestamps).
+format); OUT/manifest.json gives each document's named `variation` (its MATRIX row's)
+and the tags it carries (`variations`). Same seed and count → the same bytes for HTML
+and text (PDF bytes carry LibreOffice timestamps). A MATRIX row is one variation: a
+layout (kind), a rendering (format + style options) and, under "variation", a name
+from pipelines/generate/variations.py or a tag the renderers look at.
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ from govreports.pipelines.generate.compose import EXTENSIONS, Plan, Report, comp
 from govreports.pipelines.generate.layout import Printing
 from govreports.pipelines.generate.render_html import render_html
 from govreports.pipelines.generate.render_office import render_docx, render_xlsx
-from govreports.pipelines.generate.render_pdf import render_pdfs
+from govreports.pipelines.generate.render_pdf import render_layout_texts, render_pdfs
 from govreports.pipelines.generate.render_text import render_text
+from govreports.pipelines.generate.variations import BASE
 
 DEFAULT_SEED = 20240601
-FORMATS = ("html", "pdf", "text", "docx", "xlsx")
-RENDERERS = {"html": render_html, "text": render_text, "docx": render_docx, "xlsx": render_xlsx}  # PDFs: one batch
+FORMATS = ("html", "pdf", "text", "docx", "xlsx", "pdf_layout")
+BYTE_RENDERERS = {"html": render_html, "text": render_text, "docx": render_docx, "xlsx": render_xlsx}
+BATCH_RENDERERS = {"pdf": render_pdfs, "pdf_layout": render_layout_texts}  # one soffice call for all
 P = Printing
 
 # (kind, format, Plan options). Every variation of issue 3 appears at least twice.
@@ -127,8 +132,11 @@ def plans(count: int | None = None) -> list[Plan]:
         printing = options.get("printing", Printing())
         year = report_year(kind, printing, i)
         name = f"gen{i:03d}_{kind}_{year}"
-        plan = Plan(name=name, fmt=fmt, kind=kind, year=year, **{**options, "printing": replace(printing)})
-        plan.variations = variations_of(plan) + list(options.get("variations", []))
+        fields = {k: v for k, v in options.items() if k != "variation"}
+        plan = Plan(name=name, fmt=fmt, kind=kind, year=year, **{**fields, "printing": replace(printing)})
+        plan.variation = options.get("variation", BASE)
+        named = [plan.variation] if plan.variation != BASE else []
+        plan.variations = variations_of(plan) + list(options.get("variations", [])) + named
         out.append(plan)
     return out
 
@@ -163,9 +171,10 @@ def generate_corpus(
     out_dir.mkdir(parents=True, exist_ok=True)
     reports = [compose(plan, seed) for plan in plans(count) if plan.fmt in formats]
     for r in reports:
-        if r.plan.fmt in RENDERERS:
-            (out_dir / f"{r.plan.name}.{EXTENSIONS[r.plan.fmt]}").write_bytes(RENDERERS[r.plan.fmt](r))
-    render_pdfs([r for r in reports if r.plan.fmt == "pdf"], out_dir)
+        if r.plan.fmt in BYTE_RENDERERS:
+            (out_dir / f"{r.plan.name}.{EXTENSIONS[r.plan.fmt]}").write_bytes(BYTE_RENDERERS[r.plan.fmt](r))
+    for fmt, batch in BATCH_RENDERERS.items():
+        batch([r for r in reports if r.plan.fmt == fmt], out_dir)
     for r in reports:
         (out_dir / f"{r.plan.name}.expected.json").write_text(expected_json(r), encoding="utf-8")
     if set(formats) == set(FORMATS):
@@ -179,7 +188,12 @@ def write_manifest(out_dir: Path, reports: list[Report], seed: int) -> None:
         "seed": seed,
         "count": len(reports),
         "documents": [
-            {"document": r.expected["document"], "template": r.expected["template"], "variations": r.plan.variations}
+            {
+                "document": r.expected["document"],
+                "template": r.expected["template"],
+                "variation": r.plan.variation,
+                "variations": r.plan.variations,
+            }
             for r in reports
         ],
     }

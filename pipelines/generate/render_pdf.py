@@ -16,6 +16,7 @@ from govreports.pipelines.generate.compose import Report
 from govreports.pipelines.generate.render_html import render_word_document
 
 SOFFICE_TIMEOUT_S = 600
+PDFTOTEXT_TIMEOUT_S = 60
 
 
 def soffice() -> str | None:
@@ -60,3 +61,20 @@ def render_pdfs(reports: list[Report], out_dir: Path) -> list[Path]:
             shutil.move(str(pdf), target)
             written.append(target)
         return written
+
+
+def render_layout_texts(reports: list[Report], out_dir: Path) -> list[Path]:
+    """OUT/NAME.txt = `pdftotext -layout` of the report's PDF: text copied from a PDF, columns by spaces."""
+    if not reports:
+        return []
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        raise RuntimeError("pdftotext is not installed: apt-get install poppler-utils")
+    written = []
+    with tempfile.TemporaryDirectory(prefix="govreports-layout-") as tmp:
+        for pdf in render_pdfs(reports, Path(tmp)):
+            target = Path(out_dir) / f"{pdf.stem}.txt"
+            subprocess.run([exe, "-layout", "-enc", "UTF-8", str(pdf), str(target)], check=True,
+                           capture_output=True, timeout=PDFTOTEXT_TIMEOUT_S)  # fmt: skip
+            written.append(target)
+    return written
