@@ -106,7 +106,7 @@ def extract_docx(raw: bytes) -> Extracted:
                 tables.append(RawTable(rows=rows, origin="docx"))
                 parts.append(table_text(rows))
     props = document.core_properties
-    meta = {k: v for k, v in (("title", props.title), ("publisher", props.author)) if v}
+    meta = {k: v for k, v in (("file_title", props.title), ("publisher", props.author)) if v}
     if props.created:
         meta["created"] = props.created.date().isoformat()
     return Extracted(format="docx", text="\n".join(parts), tables=tables, meta=meta)
@@ -125,7 +125,7 @@ def extract_xlsx(raw: bytes) -> Extracted:
         merges = [(m.min_row - 1, m.min_col - 1, m.max_row - 1, m.max_col - 1) for m in sheet.merged_cells.ranges]
         spread_merges(rows, merges)
         tables.append(RawTable(rows=rows, origin="xlsx"))
-    return _sheets(tables, "xlsx", {"title": book.properties.title} if book.properties.title else {})
+    return _sheets(tables, "xlsx", {"file_title": book.properties.title} if book.properties.title else {})
 
 
 def extract_xls(raw: bytes) -> Extracted:

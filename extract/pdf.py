@@ -1,4 +1,5 @@
-"""PDFs with a text layer → text per page and tables via pdfplumber.
+"""PDFs with a text layer → text per page and tables: PDFium's characters and rulings
+(extract.pdfium_page) fed to pdfplumber's text and table algorithms.
 
 A PDF with (almost) no text layer is a scan: it is recorded as needing OCR, not
 dropped. Tables split across pages come out as separate tables in page order;
@@ -13,6 +14,7 @@ import re
 
 import pdfplumber
 
+from govreports.extract import pdfium_page
 from govreports.extract.html import clean
 from govreports.extract.model import Extracted, RawTable
 
@@ -25,6 +27,36 @@ def _cell(value: str | None) -> str | None:
 
 
 def extract_pdf(raw: bytes) -> Extracted:
+    """PDFium parses; pdfplumber's algorithms build text lines and find tables, and only on
+    pages with both level and plumb rulings (most pages of a report hold none)."""
+    import pypdfium2
+    from pdfplumber.table import TableFinder, TableSettings
+    from pdfplumber.utils import extract_text
+
+    settings = TableSettings.resolve(None)
+    pdf = pypdfium2.PdfDocument(raw)
+    try:
+        page_texts: list[str] = []
+        tables: list[RawTable] = []
+        for number in range(1, len(pdf) + 1):
+            page = pdfium_page.read_page(pdf[number - 1])
+            page_texts.append(extract_text(page.chars) if page.chars else "")
+            if page.has_rulings():
+                for table in TableFinder(page, settings).tables:
+                    rows = [[_cell(c) for c in row] for row in table.extract()]
+                    rows = [r for r in rows if any(c for c in r)]
+                    if rows:
+                        tables.append(RawTable(rows=rows, pages=[number] * len(rows), origin="pdf"))
+        meta = pdf_metadata(pdf.get_metadata_dict(skip_empty=True))
+        page_count = len(pdf)
+    finally:
+        pdf.close()
+    return _extracted(page_texts, tables, meta, page_count)
+
+
+def extract_pdf_pdfplumber(raw: bytes) -> Extracted:
+    """The same through pdfplumber alone (pdfminer's layout analysis on every page): the
+    baseline bench/bench_formats.py measures against."""
     with pdfplumber.open(io.BytesIO(raw)) as pdf:
         page_texts: list[str] = []
         tables: list[RawTable] = []
@@ -38,6 +70,10 @@ def extract_pdf(raw: bytes) -> Extracted:
             page.close()  # frees the page's parsed objects: long reports stay small in memory
         meta = pdf_metadata(pdf.metadata or {})
         page_count = len(pdf.pages)
+    return _extracted(page_texts, tables, meta, page_count)
+
+
+def _extracted(page_texts: list[str], tables: list[RawTable], meta: dict[str, str], page_count: int) -> Extracted:
     text = "\n".join(page_texts)
     needs_ocr = len(re.sub(r"\s", "", text)) < MIN_TEXT_CHARS_PER_PAGE * max(page_count, 1)
     return Extracted(
@@ -57,5 +93,7 @@ def pdf_metadata(info: dict) -> dict[str, str]:
         meta["pdf_created"] = "-".join(created.groups())
     title = info.get("Title")
     if isinstance(title, str) and title.isprintable() and not title.startswith("ÿþ"):
-        meta["title"] = clean(title)
+        # set by whatever program wrote the file, often generic ('政府信息公开工作年度报告'):
+        # a hint for detection, not the page's own title
+        meta["file_title"] = clean(title)
     return meta

@@ -43,10 +43,13 @@ def squeeze(text: str) -> str:
 
 
 def find_title(ex: Extracted) -> str | None:
-    """The page's title metadata, else the first line that names a report (joined with the
-    line above when the agency is printed on a line of its own, as on PDF covers)."""
+    """The page's title metadata (a file's own Title property only when it names the report),
+    else the first line that names a report (joined with the line above when the agency is
+    printed on a line of its own, as on PDF covers)."""
     if ex.meta.get("title"):
         return ex.meta["title"]
+    if ex.meta.get("file_title") and is_report_title(ex.meta["file_title"]):
+        return ex.meta["file_title"]
     lines = [title_cell(ln) for ln in ex.text.split("\n") if ln.strip()][:40]
     # a title is short and is not a sentence (no 。 or ，)
     candidates = [(i, s) for i, s in enumerate(lines) if len(s) <= 80 and not TITLE_STOP.search(s)]
