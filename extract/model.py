@@ -13,13 +13,15 @@ class RawTable:
     an empty printed cell is "". Rowspan copies of label cells keep their text.
 
     `pages[i]` is the 1-based page of row i (None for HTML and text).
-    `origin` says how the grid was made: `html`, `pdf`, `tsv` (tab or '|' text rows).
+    `origin` says how the grid was made: `html`, `pdf`, `tsv` (tab or '|' text rows),
+    `layout` (space-aligned text rows: cells are not on a grid, `spans` give their columns).
     """
 
     rows: list[list[str | None]]
     pages: list[int | None] = field(default_factory=list)
     origin: str = "html"
     line_numbers: list[int] = field(default_factory=list)  # text captures: 1-based line of each row
+    spans: list[list[tuple[int, int]]] = field(default_factory=list)  # layout text: [start, end) column of each cell
 
     def page_of(self, row: int) -> int | None:
         return self.pages[row] if row < len(self.pages) else None

@@ -1,7 +1,11 @@
-"""Plain-text captures → text, and tables from tab- or '|'-separated lines.
+"""Plain-text captures → text, and tables from tab-, '|'- or space-aligned lines.
 
-Captures whose table cells were flattened into running text (no separators) have
-no tables here; transform/runtogether.py reads those rows from the text itself.
+Text copied from a PDF (`pdftotext -layout`, a PDF viewer) aligns the cells of a row
+with runs of spaces: such a capture becomes one table of its short and aligned lines
+(`layout` origin), cells cut at runs of two or more spaces, a cell of numbers split
+at single spaces too. Captures whose table cells were flattened into running text
+(no separators) have no tables here; transform/runtogether.py reads those rows (and
+the unseparated parts of aligned rows) from the text itself.
 """
 
 from __future__ import annotations
@@ -70,6 +74,93 @@ def tables_from_lines(lines: list[str]) -> list[RawTable]:
     return tables
 
 
+LAYOUT_GAP = re.compile(r"[ \u3000]{2,}")
+ALIGNED_VALUE = re.compile(r"\S[ \u3000]{2,}[-+]?\d")  # a cell, a run of spaces, a number
+NUMBERS_ONLY = re.compile(r"^[-+]?\d[\d,]*(?:\.\d+)?(?: [-+]?\d[\d,]*(?:\.\d+)?)+$")
+MIN_ALIGNED_LINES = 3  # fewer aligned lines than this: prose with the odd double space
+
+
+VALUE_CELL = re.compile(r"^(?:[-+]?\d[\d,]*(?:\.\d+)?(?:万?元)?|[—－–─/-]+|[条件次篇个人项]|人次|万元|元)$")
+Span = tuple[int, int]  # [start, end) character columns of a cell in its line
+
+
+def layout_cells(line: str) -> list[tuple[str, Span]]:
+    """Cells of a space-aligned line with their columns: cut at runs of spaces; '19 6 0' at each space."""
+    cells: list[tuple[str, Span]] = []
+    body = line.rstrip()
+    for m in re.finditer(r"\S+(?: \S+)*", body):
+        text, start = m.group(), m.start()
+        if NUMBERS_ONLY.match(text):
+            cells += [(n.group(), (start + n.start(), start + n.end())) for n in re.finditer(r"\S+", text)]
+        else:
+            cells.append((clean(text), (start, m.end())))
+    return cells
+
+
+def is_layout(lines: list[str]) -> bool:
+    """A space-aligned capture: several lines with a number set off by a run of spaces, no tabs or pipes."""
+    if any(split_cells(line) is not None for line in lines):
+        return False
+    return sum(1 for line in lines if ALIGNED_VALUE.search(line.strip())) >= MIN_ALIGNED_LINES
+
+
+def has_label(cells: list[tuple[str, Span]]) -> bool:
+    return any(not VALUE_CELL.match(text) for text, _ in cells)
+
+
+WRAP_INDENT = 4  # a line starting this far right has no label: it continues a cell
+
+
+def is_wrapped_value_head(cells: list[tuple[str, Span]]) -> bool:
+    """'88（其中废止后重新': one cell, off the label margin, a number followed by words."""
+    text, span = cells[0]
+    return len(cells) == 1 and span[0] >= WRAP_INDENT and text[0].isdigit() and has_label(cells)
+
+
+def layout_table(lines: list[str]) -> list[RawTable]:
+    """The aligned and the short lines of a layout capture, as one stream of rows (prose left out).
+
+    A row whose label wrapped puts its numbers on a line of their own: the label-only
+    line right above joins it (the label's tail on the next line stays a label-only row).
+    A value cell that wrapped ('88（其中废止后重新' over '发布 80 件）') starts on the line
+    above its row, away from the label margin: that head joins the row below at its column.
+    Form feeds start a new page: column positions are compared within a page only.
+    """
+    rows: list[list[str | None]] = []
+    spans: list[list[Span]] = []
+    pages: list[int | None] = []
+    numbers: list[int] = []
+    page, label_only = 1, False
+    head: list[tuple[str, Span]] = []  # a wrapped value cell's first line, waiting for its row
+    for number, line in enumerate(lines, start=1):
+        page += line.count("\f")
+        text = line.replace("\f", "")
+        stripped = text.strip()
+        if not stripped or (not LAYOUT_GAP.search(stripped) and not is_caption(stripped)):
+            label_only = False if stripped else label_only
+            head = []
+            continue
+        cells = layout_cells(text)
+        if is_wrapped_value_head(cells):
+            head = cells
+            continue
+        if head and cells[0][1][0] < WRAP_INDENT:
+            cells, head = sorted(cells + head, key=lambda c: c[1][0]), []
+        if label_only and not has_label(cells) and pages[-1] == page:
+            rows[-1] += [c for c, _ in cells]
+            spans[-1] += [sp for _, sp in cells]
+            label_only = False
+            continue
+        rows.append([c for c, _ in cells])
+        spans.append([sp for _, sp in cells])
+        pages.append(page)
+        numbers.append(number)
+        label_only = has_label(cells) and all(not VALUE_CELL.match(c) or not c[0].isdigit() for c, _ in cells)
+    if not rows:
+        return []
+    return [RawTable(rows=rows, pages=pages, origin="layout", line_numbers=numbers, spans=spans)]
+
+
 def crawl_header(text: str) -> dict[str, str]:
     """Metadata lines a crawler writes above the body (标题: …, 发布时间: …)."""
     meta: dict[str, str] = {}
@@ -82,10 +173,11 @@ def crawl_header(text: str) -> dict[str, str]:
 def extract_text(raw: bytes) -> Extracted:
     text, encoding = decode(raw)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
     return Extracted(
         format="text",
-        text=text,
-        tables=tables_from_lines(text.split("\n")),
+        text=text.replace("\f", "\n"),
+        tables=layout_table(lines) if is_layout(lines) else tables_from_lines(lines),
         meta=crawl_header(text),
         encoding=encoding,
     )

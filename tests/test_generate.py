@@ -35,7 +35,8 @@ def documents_with(tag: str) -> list[str]:
 def test_everything_but_pdf_regenerates_byte_identical(tmp_path: Path) -> None:
     formats = ("html", "text", "docx", "xlsx")
     reports = generate_corpus(tmp_path, seed=MANIFEST["seed"], count=MANIFEST["count"], formats=formats)
-    assert len(reports) == sum(1 for d in MANIFEST["documents"] if not d["document"].endswith(".pdf"))
+    made_by_soffice = {"format_pdf", "format_pdf_layout"}  # PDF bytes differ from machine to machine
+    assert len(reports) == sum(1 for d in MANIFEST["documents"] if not made_by_soffice & set(d["variations"]))
     for r in reports:
         name = r.expected["document"]
         assert (tmp_path / name).read_bytes() == (SAMPLES / name).read_bytes(), name

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from govreports.extract.model import RawTable
 from govreports.transform.align import ObservedRow, align_rows
 from govreports.transform.cells import CellValue, parse_cell
+from govreports.transform.geometry import center, centers_from_rows, cluster, place
 from govreports.transform.labels import best_similarity, norm, similarity
 from govreports.transform.model import Fact
 from govreports.transform.reference import S3_COLUMNS, ColumnSpec, Reference, RowSpec, detection_rules
@@ -42,6 +43,7 @@ class Row:
     row_index: int
     page: int | None
     cells: list[str | None]
+    spans: list[tuple[int, int]] | None = None  # layout text: the column span of each cell
 
     def texts(self) -> list[str]:
         return [c for c in self.cells if c]
@@ -118,11 +120,17 @@ class TableMapper:
     mode: str | None = None
     block: str | None = None
     s2_positions: dict[int, ColumnSpec] = field(default_factory=dict)
+    s2_centers: list[tuple[ColumnSpec, float]] = field(default_factory=list)  # layout text: header columns
     s3_positions: dict[int, str] = field(default_factory=dict)
     s3_rows: list[ObservedRow] = field(default_factory=list)
     legacy_value_col: int | None = None
+    legacy_centers: dict[int | None, list[float]] = field(default_factory=dict)  # layout text: header, per page
+    legacy_full: dict[int | None, list[list[tuple[int, int]]]] = field(default_factory=dict)  # full rows, per page
+    legacy_width: int = 0  # header cells of the legacy table
+    s2_page: int | None = None
     legacy_parent: str = ""
     s4_done: bool = False
+    s4_fragments: list[tuple[str, tuple[int, int], int | None]] = field(default_factory=list)  # layout header
 
     # -- reference lookups -------------------------------------------------------------
     def block_titles(self) -> dict[int, str]:
@@ -140,7 +148,8 @@ class TableMapper:
         for t_index, table in enumerate(tables):
             for r_index, cells in enumerate(table.rows):
                 row_no = table.line_numbers[r_index] if table.line_numbers else r_index
-                self.feed_row(Row(t_index, row_no, table.page_of(r_index), cells))
+                spans = table.spans[r_index] if table.spans else None
+                self.feed_row(Row(t_index, row_no, table.page_of(r_index), cells, spans))
         self.flush_s3()
         return self.facts
 
@@ -161,7 +170,10 @@ class TableMapper:
             return
         if self.is_s4_header(texts):
             self.flush_s3()
+            if self.mode != "s4":
+                self.s4_fragments = []
             self.mode = "s4"
+            self.s4_header_cells(row)
             return
         handler = {"s2": self.s2_row, "s3": self.s3_row, "s4": self.s4_row, "legacy": self.legacy_row}
         if self.mode in handler:
@@ -176,19 +188,20 @@ class TableMapper:
         self.block = self.block_titles().get(number)
         self.mode = "s2" if self.block else None
         self.s2_positions = {}
+        self.s2_centers = []
 
     def s2_row(self, row: Row) -> None:
         columns = self.s2_columns()
         header = {
-            i: col
-            for i, c in enumerate(row.cells)
-            if c
-            for col in columns
-            if best_similarity(c, col.labels) >= 0.8
+            i: col for i, c in enumerate(row.cells) if c for col in columns if best_similarity(c, col.labels) >= 0.8
         }
         if header or any(norm(c) == "信息内容" for c in row.texts()):
             if header:
                 self.s2_positions = header
+                if row.spans:
+                    self.s2_page = row.page
+                    self.s2_centers = sorted(((col, center(row.spans[i])) for i, col in header.items()),
+                                             key=lambda p: p[1])  # fmt: skip
             return
         split = split_row(row.cells)
         spec, score = best_row(split, self.s2_rows())
@@ -212,14 +225,27 @@ class TableMapper:
                 return placed
         fitted = fit_values(split.values, len(columns))
         if fitted is None:
-            return {}
+            return self.s2_by_geometry(row, split, columns)
         return dict(zip(columns, fitted, strict=True))
+
+    def s2_by_geometry(self, row: Row, split: SplitRow, columns: list[ColumnSpec]) -> dict:
+        """Layout text: each number under its header column; a column with no number was printed blank."""
+        if not row.spans or len(self.s2_centers) != len(columns) or row.page != self.s2_page:
+            return {}
+        values = [(i, t) for i, t in split.values if t]
+        where = place([row.spans[i] for i, _ in values], [c for _, c in self.s2_centers])
+        if where is None:
+            return {}
+        placed = {self.s2_centers[w][0]: v for w, v in zip(where, values, strict=True)}
+        return {col: placed.get(col, (-1, "")) for col, _ in self.s2_centers}
 
     # -- section 三 -------------------------------------------------------------------
     def is_s3_header(self, texts: list[str]) -> bool:
-        return self.template in ("gov_2021", "gov_2019") and any(
-            w in norm(t) for t in texts for w in headers("s3")
-        ) and not any(parse_cell(t) is not None and parse_cell(t).value for t in texts)
+        return (
+            self.template in ("gov_2021", "gov_2019")
+            and any(w in norm(t) for t in texts for w in headers("s3"))
+            and not any(parse_cell(t) is not None and parse_cell(t).value for t in texts)
+        )
 
     def start_s3(self, row: Row) -> None:
         if self.mode != "s3":
@@ -242,9 +268,30 @@ class TableMapper:
             return
         self.s3_rows.append(ObservedRow(split.label, split.full_label, values, row))
 
+    def place_s3_by_geometry(self) -> None:
+        """Layout text: rows missing blank cells take their columns from the page's complete rows."""
+        by_page: dict[int | None, list[ObservedRow]] = {}
+        for obs in self.s3_rows:
+            if obs.source.spans:
+                by_page.setdefault(obs.source.page, []).append(obs)
+        n = len(S3_COLUMNS)
+        for rows in by_page.values():
+            columns = centers_from_rows(
+                [[r.source.spans[i] for i, _ in r.values] for r in rows if r.values is not None], n
+            )
+            for obs in rows:
+                if obs.values is not None or columns is None:
+                    continue
+                values = [(i, t) for i, t in split_row(obs.source.cells).values if t]
+                where = place([obs.source.spans[i] for i, _ in values], columns)
+                if where is not None:
+                    placed = dict(zip(where, values, strict=True))
+                    obs.values = [placed.get(k, (-1, "")) for k in range(n)]
+
     def flush_s3(self) -> None:
         if not self.s3_rows:
             return
+        self.place_s3_by_geometry()
         observed, self.s3_rows = self.s3_rows, []
         for obs, spec, score in align_rows(observed, self.ref, self.template):
             row: Row = obs.source
@@ -267,30 +314,56 @@ class TableMapper:
                     )
                 continue
             for col, (ci, text) in zip(S3_COLUMNS, obs.values, strict=True):
-                fact = self.emit(
-                    f"{spec.key}.{col}", text, row, ci, split, method="ocr_order" if garbled else "table"
-                )
+                fact = self.emit(f"{spec.key}.{col}", text, row, ci, split, method="ocr_order" if garbled else "table")
                 fact.raw_label = obs.full_label
                 if garbled:
                     fact.flag("garbled_label")
 
     # -- section 四 -------------------------------------------------------------------
     def is_s4_header(self, texts: list[str]) -> bool:
-        return self.template in ("gov_2021", "gov_2019") and sum(
-            any(w in norm(t) for t in texts) for w in headers("s4")
-        ) >= 2
+        return (
+            self.template in ("gov_2021", "gov_2019")
+            and sum(any(w in norm(t) for t in texts) for w in headers("s4")) >= 2
+        )
 
     def s4_row(self, row: Row) -> None:
         columns = self.ref.columns_for(self.template, "s4")
         split = split_row(row.cells)
         if self.s4_done or sum(1 for _, v in split.values if v) < len(columns) // 2:
+            self.s4_header_cells(row)
             return
-        values = fit_values(split.values, len(columns))
+        values = fit_values(split.values, len(columns)) or self.s4_by_geometry(row, split, columns)
         if values is None:
             return
         for col, (ci, text) in zip(columns, values, strict=True):
             self.emit(f"s4.{col.column_key}", text, row, ci, split, method="table")
         self.s4_done = True
+
+    def s4_header_cells(self, row: Row) -> None:
+        """Layout text: keep the header's leaf-label fragments ('结果', '维持', '总计') with their columns."""
+        if row.spans:
+            self.s4_fragments += [(norm(c), sp, row.page) for c, sp in zip(row.cells, row.spans, strict=True) if c]
+
+    def s4_by_geometry(self, row: Row, split: SplitRow, columns: list[ColumnSpec]) -> list | None:
+        """Layout text with blank cells: each number under the leaf header column it sits below."""
+        if not row.spans:
+            return None
+        leaves = [lab for col in columns for lab in col.labels]
+        groups = [g for col in columns for g in (col.group or "").split(" / ") if g]
+        centers = sorted(
+            center(sp)
+            for text, sp, page in self.s4_fragments
+            if page == row.page and any(text in leaf for leaf in leaves) and not any(text in g for g in groups)
+        )
+        clusters = cluster(centers)
+        if len(clusters) != len(columns):
+            return None
+        values = [(i, t) for i, t in split.values if t]
+        where = place([row.spans[i] for i, _ in values], clusters)
+        if where is None:
+            return None
+        placed = dict(zip(where, values, strict=True))
+        return [placed.get(k, (-1, "")) for k in range(len(columns))]
 
     # -- legacy statistics tables -----------------------------------------------------
     def is_legacy_header(self, texts: list[str]) -> bool:
@@ -301,8 +374,12 @@ class TableMapper:
         self.mode = "legacy"
         self.legacy_value_col = None
         names = {i: norm(c or "") for i, c in enumerate(row.cells)}
+        self.legacy_centers = {row.page: [center(sp) for sp in row.spans]} if row.spans else {}
+        self.legacy_full = {}
+        self.legacy_width = len(row.cells)
         usable = {
-            i: n for i, n in names.items()
+            i: n
+            for i, n in names.items()
             if n and not any(s in n for s in headers("legacy_skip") + headers("legacy_code"))
         }
         for word in headers("legacy_value"):
@@ -334,9 +411,25 @@ class TableMapper:
 
     def legacy_value(self, row: Row, split: SplitRow) -> tuple[int, str]:
         col = self.legacy_value_col
+        if row.spans and col is not None:
+            if len(row.cells) == self.legacy_width:  # a row printing every cell shows where the columns are
+                self.legacy_full.setdefault(row.page, []).append(row.spans)
+            return self.legacy_value_by_geometry(row, split, col)
         if col is not None and col < len(row.cells) and parse_cell(row.cells[col]) is not None:
             return col, row.cells[col]
         return split.values[0]
+
+    def legacy_value_by_geometry(self, row: Row, split: SplitRow, col: int) -> tuple[int, str]:
+        """Layout text: the number under the year's column, never one under 累计; none there → blank."""
+        full = self.legacy_full.get(row.page)
+        columns = centers_from_rows(full, self.legacy_width) if full else self.legacy_centers.get(row.page)
+        values = [(i, t) for i, t in split.values if t and row.spans and i < len(row.spans)]
+        if columns is None:
+            return -1, "unplaced"  # no header or full row on this page yet: the column is not known
+        where = place([row.spans[i] for i, _ in values], columns)
+        if where is None:
+            return -1, "unplaced"  # not clearly under one column: unreadable, not a guess
+        return next((v for w, v in zip(where, values, strict=True) if w == col), (-1, ""))
 
     def assigned_keys(self) -> set[str]:
         return {f.key for f in self.facts}
@@ -372,9 +465,7 @@ def best_row(split: SplitRow, rows: list[RowSpec]) -> tuple[RowSpec | None, floa
     return best, best_score
 
 
-def best_legacy_row(
-    label: str, rows: list[RowSpec], parent: str, taken: set[str]
-) -> tuple[RowSpec | None, float]:
+def best_legacy_row(label: str, rows: list[RowSpec], parent: str, taken: set[str]) -> tuple[RowSpec | None, float]:
     """Best label match; under a block header, prefer the rows of that block (复议/诉讼 share labels)."""
     best, best_score = None, 0.0
     for spec in rows:
@@ -386,4 +477,3 @@ def best_legacy_row(
         if score > best_score:
             best, best_score = spec, score
     return best, best_score
-

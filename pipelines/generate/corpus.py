@@ -105,6 +105,27 @@ MATRIX: list[tuple[str, str, dict]] = [
     ("gov_2021", "xlsx", {"printing": P(blank_style="mixed")}),
     ("gov_2019", "xlsx", {}),
     ("legacy_stats", "xlsx", {"printing": P(legacy_layout="putian")}),
+    # Text copied from a PDF: `pdftotext -layout` of the generated PDF, cells aligned by spaces
+    ("gov_2021", "pdf_layout", {"variation": "pdftotext_layout"}),
+    ("gov_2021", "pdf_layout", {"variation": "pdftotext_layout", "printing": P(blank_style="mixed", notes=True)}),
+    (
+        "gov_2021",
+        "pdf_layout",
+        {"variation": "pdftotext_layout", "repeat_headers": False, "inconsistency": "S4_GROUP_TOTALS"},
+    ),  # fmt: skip
+    ("gov_2019", "pdf_layout", {"variation": "pdftotext_layout", "printing": P(blank_style="dash")}),
+    ("gov_2019", "pdf_layout", {"variation": "pdftotext_layout", "printing": P(procurement_unit="万元", hubei=True)}),
+    ("legacy_stats", "pdf_layout", {"variation": "pdftotext_layout"}),
+    (
+        "legacy_stats",
+        "pdf_layout",
+        {"variation": "pdftotext_layout", "printing": P(legacy_layout="putian")},
+    ),  # fmt: skip
+    (
+        "legacy_stats",
+        "pdf_layout",
+        {"variation": "pdftotext_layout", "printing": P(legacy_layout="dingxi", blank_style="blank")},
+    ),
 ]
 FIRST_YEAR = {
     "gov_2021": (2021, 4),

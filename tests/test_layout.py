@@ -1,0 +1,109 @@
+"""Space-aligned text tables (pdftotext -layout, text copied from a PDF viewer)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from govreports.extract.text import extract_text, layout_cells
+from govreports.pipelines.evaluate import score_corpus
+from govreports.transform.detect import detect
+from govreports.transform.document import map_facts
+from govreports.transform.geometry import centers_from_rows, place
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+
+
+def facts_of(text: str) -> dict[str, float | None]:
+    ex = extract_text(text.encode("utf-8"))
+    return {f.key: f.value for f in map_facts(ex, detect(ex))}
+
+
+def test_cells_are_cut_at_runs_of_spaces_and_numbers_at_each_space() -> None:
+    cells = layout_cells("规章                  2 0   5")
+    assert cells == [("规章", (0, 2)), ("2", (20, 21)), ("0", (22, 23)), ("5", (26, 27))]
+    assert [c for c, _ in layout_cells("   指标名称   2013 年度")] == ["指标名称", "2013 年度"]
+
+
+def test_a_number_between_two_columns_is_not_placed() -> None:
+    columns = centers_from_rows([[(20, 21), (30, 31), (40, 41)], [(19, 21), (29, 31), (39, 41)]], 3)
+    assert columns == [19.75, 29.75, 39.75]
+    assert place([(20, 21), (40, 41)], columns) == [0, 2]  # the middle cell was printed blank
+    assert place([(24, 26)], columns) is None  # as near one column as the next: unread
+    assert place([(20, 21), (21, 22)], columns) is None  # two numbers under one column
+
+
+S2_HEADER = "       信息内容            本年制发件数         本年废止件数                现行有效件数"
+GOV_2021 = "\n".join(
+    [
+        "清江县人民政府2023年度政府信息公开工作年度报告",
+        "二、主动公开政府信息情况",
+        "                        第二十条第（一）项",
+        S2_HEADER,
+        "",
+        "              88（其中废止后重新",
+        "规章" + " " * 38 + "1" + " " * 21 + "165",
+        "                 发布 80 件）",
+        "",
+        "行政规范性文件" + " " * 20 + "6" + " " * 36 + "91",
+        "                        第二十条第（五）项",
+        "       信息内容                          本年处理决定数量",
+        "行政许可                                       575",
+        "",
+    ]
+)
+
+
+def test_section_two_blank_cells_by_column_and_a_wrapped_note_is_not_blank() -> None:
+    facts = facts_of(GOV_2021)
+    key = "s2.art20_1.{}.{}".format
+    assert [facts[key("regulations", c)] for c in ("issued_this_year", "repealed_this_year", "in_force")] == [
+        88,
+        1,
+        165,
+    ]
+    docs = [facts[key("normative_docs", c)] for c in ("issued_this_year", "repealed_this_year", "in_force")]
+    assert docs == [6, 0, 91]  # the middle cell was printed blank
+    assert facts["s2.art20_5.admin_license.decisions_this_year"] == 575
+
+
+LEGACY = """\
+清江县发展和改革局2013年政府信息公开工作年度报告
+一、概述
+  本年度主动公开信息情况如下。
+附表：清江县发展和改革局2013年度政府信息公开工作情况统计表
+               指标名称   计量单位   2013 年度         历年累计
+
+主动公开信息数               条       9572     28718
+
+其中:1.政府网站             件        712     2182
+
+2.政府公报                件                 4627
+
+受理依申请公开信息总数           件        226     1367
+"""
+
+
+def test_legacy_cumulative_column_is_never_the_years_value() -> None:
+    facts = facts_of(LEGACY)
+    assert facts["legacy.active_total"] == 9572 and facts["legacy.active_via_website"] == 712
+    assert facts["legacy.active_via_gazette"] in (0, None)  # the year's cell is blank; 4627 is 历年累计
+    assert facts["legacy.req_received"] == 226
+
+
+def test_a_wrapped_label_joins_its_numbers() -> None:
+    row = "受理依申请公开信息总数           件        226     1367"
+    wrapped = "受理依申请公开信息总数（含\n" + " " * 26 + "件        226     1367\n转办）"
+    assert facts_of(LEGACY.replace(row, wrapped))["legacy.req_received"] == 226
+
+
+def test_pdftotext_samples_per_variation() -> None:
+    manifest = json.loads((SAMPLES / "manifest.json").read_text(encoding="utf-8"))
+    layout = [d["document"] for d in manifest["documents"] if d["variation"] == "pdftotext_layout"]
+    assert len(layout) >= 8
+    report = score_corpus(SAMPLES)
+    tally = report.by_variation()["pdftotext_layout"]
+    assert tally.documents == len(layout)
+    assert (tally.wrong, tally.false_positive, tally.ambiguous_valued, tally.errors) == (0, 0, 0, 0)
+    assert tally.accuracy >= 0.995
+    assert tally.identities_false_alarm == 0 and tally.identities_missed == 0
