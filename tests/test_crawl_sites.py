@@ -149,8 +149,8 @@ def test_cli_crawl_prints_the_status_table(portal: Portal, tmp_path: Path) -> No
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].split()[:3] == ["source", "pages", "reports"]
-    assert lines[1].split() == [portal.listing_url, "3", "8", "6", "0", "2", "1", "3", "15"]
-    assert lines[-1] == f"ingested 7 new documents; warehouse: {tmp_path / 'warehouse.duckdb'}"
+    assert lines[1].split() == [portal.listing_url, "3", "8", "6", "0", "2", "0", "3", "16"]
+    assert lines[-1] == f"ingested 9 new documents; warehouse: {tmp_path / 'warehouse.duckdb'}"
     assert (tmp_path / "raw" / "fetches.jsonl").exists()
 
 
