@@ -29,7 +29,7 @@ from govreports.transform.reference import TEMPLATES, reference
 
 FORMATS = sorted(set(FORMAT_OF_SUFFIX.values()))
 DOC_TYPES = ("annual_report", "other")
-STATUSES = ("ok", "needs_ocr", "failed")
+STATUSES = ("ok", "needs_ocr", "needs_conversion", "failed")
 METHODS = ("table", "text", "runtogether", "ocr_order", "narrative", "derived")
 LEVELS = ("official", "structural", "heuristic")
 FLAGS = (
@@ -137,7 +137,7 @@ def document_rules() -> list[Rule]:
         Rule(
             "document_parsed",
             CRITICAL,
-            "document could not be parsed (status failed or needs_ocr): no facts from it",
+            "document could not be parsed (status failed, needs_ocr or needs_conversion): no facts from it",
             gxe.ExpectColumnValuesToBeInSet(column="status", value_set=["ok"]),
         ),
         Rule(
