@@ -25,7 +25,7 @@ from govreports.pipelines.generate.layout import (
     s3_table,
     s4_table,
 )
-from govreports.pipelines.generate.split import ambiguous_positions, group_totals, total_is_sum
+from govreports.pipelines.generate.split import ambiguous_positions, ambiguous_spaced, group_totals, total_is_sum
 from govreports.pipelines.generate.values import failing_identities, gov_values, legacy_values
 
 RUN_RULES = {"s3": total_is_sum, "s4": group_totals}
@@ -129,14 +129,50 @@ def run_together_ambiguity(tables: dict[str, Table]) -> dict[str, list[str]]:
     return out
 
 
+CRAWLER_DROP = 0.3  # crawler text: share of the spaces between two value cells that are lost
+
+
+def glue(tables: dict[str, Table], rng: random.Random) -> None:
+    """Crawler text: drop some of the single spaces between a row's value cells."""
+    for table in tables.values():
+        for row in table.rows:
+            cells = [c for c in row if c.key]
+            for c in cells[1:]:
+                c.glued = rng.random() < CRAWLER_DROP
+
+
+def crawler_ambiguity(tables: dict[str, Table]) -> dict[str, list[str]]:
+    """Per section, the keys a crawler capture (single spaces, some dropped) leaves ambiguous."""
+    out: dict[str, list[str]] = {}
+    for section, table in tables.items():
+        for row in table.rows:
+            cells = [c for c in row if c.key]
+            if not cells:
+                continue
+            tokens: list[str] = []
+            for c in cells:
+                text = c.text.removesuffix("元")
+                if c.glued and tokens:
+                    tokens[-1] += text
+                else:
+                    tokens.append(text)
+            positions = ambiguous_spaced(tokens, [c.kind for c in cells], RUN_RULES.get(section))
+            out.setdefault(section, []).extend(cells[i].key for i in positions)
+    return out
+
+
 def values_and_tables(plan: Plan, rng: random.Random) -> tuple[dict, dict[str, Table], list[str]]:
-    """Draw values; a run-together capture redraws until sections 三 and 四 split one way only."""
+    """Draw values; a run-together or crawler capture redraws until sections 三 and 四 split one way only."""
     for _ in range(200):
         values = draw_values(plan, rng)
         tables = tables_for(plan, values, rng)
-        if plan.fmt != "text" or plan.text_style != "runtogether":
+        if plan.fmt != "text" or plan.text_style not in ("runtogether", "crawler"):
             return values, tables, []
-        ambiguous = run_together_ambiguity(tables)
+        if plan.text_style == "crawler":
+            glue(tables, rng)
+            ambiguous = crawler_ambiguity(tables)
+        else:
+            ambiguous = run_together_ambiguity(tables)
         if not ambiguous.get("s3") and not ambiguous.get("s4"):
             return values, tables, ambiguous.get("s2", [])
     raise RuntimeError(f"{plan.name}: no values whose run-together rows split one way")

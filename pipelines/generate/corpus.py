@@ -126,6 +126,11 @@ MATRIX: list[tuple[str, str, dict]] = [
         "pdf_layout",
         {"variation": "pdftotext_layout", "printing": P(legacy_layout="dingxi", blank_style="blank")},
     ),
+    # Crawler text: cells separated by single spaces, some spaces lost ('20 0 0 0 02' is seven cells)
+    ("gov_2021", "text", {"variation": "crawler_spaces", "text_style": "crawler"}),
+    ("gov_2021", "text", {"variation": "crawler_spaces", "text_style": "crawler", "with_meta": False}),
+    ("gov_2019", "text", {"variation": "crawler_spaces", "text_style": "crawler"}),
+    ("legacy_stats", "text", {"variation": "crawler_spaces", "text_style": "crawler"}),
 ]
 FIRST_YEAR = {
     "gov_2021": (2021, 4),

@@ -30,6 +30,7 @@ class Cell:
     key: str | None = None  # value cells only
     value: float | None = None  # the number printed; None when blank or '—'
     kind: str = "count"  # count | signed | decimal | amount (how a run-together reader may read it)
+    glued: bool = False  # crawler text: printed with no space after the value cell before it
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Reports as a crawler's text captures: cells split by tabs, by '|', or run together.
+"""Reports as a crawler's text captures: cells split by tabs, by '|', run together, or
+by single spaces with some spaces lost (`crawler`: '行政规范性文件 20 0 0 0 02').
 
 A grid row prints its cells once (merged cells are not repeated). Run-together
 captures glue a row's numbers with no separator ('规范性文件7777166'), as some
@@ -18,6 +19,9 @@ def row_line(row: list[Cell], style: str) -> str:
     if style == "pipe":
         return " | ".join(texts) + " |"
     labels = " ".join(c.text for c in row if not c.key)
+    if style == "crawler":
+        values = "".join(("" if c.glued else " ") + c.text for c in row if c.key)
+        return (labels + values).strip()
     return labels + "".join(c.text for c in row if c.key)
 
 

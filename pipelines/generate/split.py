@@ -41,6 +41,27 @@ def ambiguous_positions(run: str, kinds: Sequence[str], rule: RowRule | None = N
     return [i for i in range(len(kinds)) if len({r[i] for r in options}) > 1]
 
 
+def spaced_readings(tokens: Sequence[str], kinds: Sequence[str]) -> list[tuple[float, ...]]:
+    """Every reading of a row whose cells are separated by single spaces, some spaces dropped.
+
+    Each space-separated token holds one or more whole cells ('20 0 0 0 02' is seven cells).
+    """
+    if not tokens:
+        return [()] if not kinds else []
+    out = []
+    for k in range(1, len(kinds) - len(tokens) + 2):
+        for head in readings(tokens[0], kinds[:k]):
+            out.extend(head + rest for rest in spaced_readings(tokens[1:], kinds[k:]))
+    return out
+
+
+def ambiguous_spaced(tokens: Sequence[str], kinds: Sequence[str], rule: RowRule | None = None) -> list[int]:
+    options = [r for r in spaced_readings(tokens, kinds) if rule is None or rule(r)]
+    if not options:
+        raise ValueError(f"no admissible reading of {' '.join(tokens)!r}")
+    return [i for i in range(len(kinds)) if len({r[i] for r in options}) > 1]
+
+
 def total_is_sum(values: Sequence[float]) -> bool:
     """Section 三 rows: the last column (总计) is the sum of the six applicant columns."""
     return abs(values[-1] - sum(values[:-1])) < 1e-9
