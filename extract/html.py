@@ -7,7 +7,7 @@ import re
 import lxml.html
 from lxml import etree
 
-from govreports.extract.encoding import decode
+from govreports.extract.encoding import decode_counted
 from govreports.extract.model import Extracted, RawTable
 
 BLOCK_TAGS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section", "article", "title"}
@@ -107,7 +107,7 @@ def page_meta(root: etree._Element) -> dict[str, str]:
 
 
 def extract_html(raw: bytes) -> Extracted:
-    text, encoding = decode(raw)
+    text, encoding, replaced = decode_counted(raw)
     # lxml refuses str input that still carries an XML encoding declaration
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     root = lxml.html.document_fromstring(text or "<html></html>")
@@ -121,4 +121,5 @@ def extract_html(raw: bytes) -> Extracted:
         tables=[t for t in tables if t.rows],
         meta=meta,
         encoding=encoding,
+        replaced_bytes=replaced,
     )

@@ -44,3 +44,10 @@ class Extracted:
     needs_ocr: bool = False
     needs_conversion: bool = False  # .doc/.wps and no LibreOffice to convert them
     encoding: str | None = None
+    replaced_bytes: int = 0  # undecodable bytes shown as U+FFFD (extract.encoding)
+    warnings: list[str] = field(default_factory=list)  # repairs made while reading, kept with the document
+
+
+class RejectedInput(Exception):
+    """Bytes a reader refuses for a known reason (encrypted, over a size limit); the message
+    is recorded as the document's error, word for word."""

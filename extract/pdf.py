@@ -16,7 +16,8 @@ import pdfplumber
 
 from govreports.extract import pdfium_page
 from govreports.extract.html import clean
-from govreports.extract.model import Extracted, RawTable
+from govreports.extract.inflate import check_inflated
+from govreports.extract.model import Extracted, RawTable, RejectedInput
 
 MIN_TEXT_CHARS_PER_PAGE = 20
 PDF_DATE = re.compile(r"D:(\d{4})(\d{2})(\d{2})")
@@ -29,12 +30,11 @@ def _cell(value: str | None) -> str | None:
 def extract_pdf(raw: bytes) -> Extracted:
     """PDFium parses; pdfplumber's algorithms build text lines and find tables, and only on
     pages with both level and plumb rulings (most pages of a report hold none)."""
-    import pypdfium2
     from pdfplumber.table import TableFinder, TableSettings
     from pdfplumber.utils import extract_text
 
     settings = TableSettings.resolve(None)
-    pdf = pypdfium2.PdfDocument(raw)
+    pdf = open_pdf(raw)
     try:
         page_texts: list[str] = []
         tables: list[RawTable] = []
@@ -52,6 +52,20 @@ def extract_pdf(raw: bytes) -> Extracted:
     finally:
         pdf.close()
     return _extracted(page_texts, tables, meta, page_count)
+
+
+def open_pdf(raw: bytes):
+    """PDFium's document, once the file is known not to inflate past the limits; a password
+    protected file is refused with a message that says so."""
+    import pypdfium2
+
+    check_inflated(raw)
+    try:
+        return pypdfium2.PdfDocument(raw)
+    except pypdfium2.PdfiumError as exc:
+        if getattr(exc, "err_code", None) == pypdfium2.raw.FPDF_ERR_PASSWORD:
+            raise RejectedInput("encrypted PDF (user password required)") from exc
+        raise
 
 
 def extract_pdf_pdfplumber(raw: bytes) -> Extracted:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from govreports.extract.encoding import decode
+from govreports.extract.encoding import decode_counted
 from govreports.extract.html import clean
 from govreports.extract.model import Extracted, RawTable
 
@@ -171,7 +171,7 @@ def crawl_header(text: str) -> dict[str, str]:
 
 
 def extract_text(raw: bytes) -> Extracted:
-    text, encoding = decode(raw)
+    text, encoding, replaced = decode_counted(raw)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     return Extracted(
@@ -180,4 +180,5 @@ def extract_text(raw: bytes) -> Extracted:
         tables=layout_table(lines) if is_layout(lines) else tables_from_lines(lines),
         meta=crawl_header(text),
         encoding=encoding,
+        replaced_bytes=replaced,
     )

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from govreports.data import SAMPLES_DIR, default_out
 from govreports.load.warehouse import connect
-from govreports.pipelines.ingest import NoInputError, RunSummary, discover, swap_in
+from govreports.pipelines.ingest import NoInputError, RunSummary, discover_all, swap_in
 
 app = typer.Typer(
     help="Government information-disclosure annual reports → unified, validated facts.", no_args_is_help=True
@@ -83,7 +83,8 @@ def run_ingest(
     from govreports.pipelines.flows import flow_with_workers, shared_api
 
     try:
-        inputs = discover(paths)
+        found = discover_all(paths)
+        inputs = found.inputs
     except NoInputError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
@@ -104,6 +105,7 @@ def run_ingest(
     except OSError as exc:  # nothing could be written
         console.print(f"[red]error:[/red] cannot write to {out}: {exc}")
         raise typer.Exit(1) from exc
+    summary.skipped_paths = found.skipped
     if rebuild:
         swap_in(target, out)
         summary.warehouse = str(out / "warehouse.duckdb")
@@ -149,6 +151,10 @@ def print_summary(s: RunSummary) -> None:
             console.print(t)
     for source, error in s.errors[:20]:
         console.print(f"[yellow]{source}[/yellow]: {error}")
+    if s.skipped_paths:
+        console.print(f"[bold]{len(s.skipped_paths)}[/bold] paths not read:")
+    for path, why in s.skipped_paths[:20]:
+        console.print(f"[yellow]{path}[/yellow]: {why}")
     console.print(f"warehouse: {s.warehouse}")
     if s.quarantined:
         console.print(f"quarantined rows: {s.quarantined} (view `quarantine`; govreports explain DOC_ID)")

@@ -6,6 +6,8 @@ eval command call them directly, with no server.
 
 from __future__ import annotations
 
+import errno
+import os
 import shutil
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -27,18 +29,73 @@ class NoInputError(ValueError):
     """Raised for arguments that name nothing to ingest."""
 
 
+@dataclass
+class Discovery:
+    """What a walk over the arguments found: the inputs, and every path it could not use, with why."""
+
+    inputs: list[InputDoc]
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
 def discover(paths: Iterable[str | Path]) -> list[InputDoc]:
     """Files and folders (recursive) → inputs, in a stable order. Unknown suffixes are skipped."""
+    return discover_all(paths).inputs
+
+
+def discover_all(paths: Iterable[str | Path]) -> Discovery:
+    """Like discover, and lists symlink loops, dangling symlinks and unlistable folders.
+
+    A path with a report suffix that is not a regular file (a folder named x.pdf) is
+    kept as an input: it gets a failed row with its error, like an unreadable file."""
     found: dict[Path, None] = {}
+    skipped: list[tuple[str, str]] = []
     for raw in paths:
         p = Path(raw)
-        if not p.exists():
+        if not p.exists() and not p.is_symlink():
             raise NoInputError(f"no such file or folder: {p}")
-        candidates = sorted(p.rglob("*")) if p.is_dir() else [p]
+        candidates = _walk(p, skipped) if p.is_dir() else [p]
         for c in candidates:
-            if c.is_file() and c.suffix.lower() in SUFFIXES and not c.name.endswith(".expected.json"):
+            problem = _link_problem(c)
+            if problem:
+                skipped.append((str(c), problem))
+            elif c.suffix.lower() in SUFFIXES and not c.name.endswith(".expected.json"):
                 found.setdefault(c)
-    return [InputDoc.from_path(p) for p in found]
+    return Discovery([InputDoc.from_path(p) for p in found], skipped)
+
+
+def _link_problem(path: Path) -> str | None:
+    """Why a symlink cannot be read (loop, dangling), or None."""
+    if not path.is_symlink():
+        return None
+    try:
+        path.stat()
+    except OSError as exc:
+        return "symlink loop" if exc.errno == errno.ELOOP else f"dangling symlink ({exc.strerror})"
+    return None
+
+
+def _walk(root: Path, skipped: list[tuple[str, str]]) -> list[Path]:
+    """Every entry under root in a stable order; symlinked folders are followed once each
+    (a link back to a folder already walked is a loop), unlistable folders are reported."""
+    out: list[Path] = []
+    seen: set[str] = set()
+
+    def unlistable(exc: OSError) -> None:
+        skipped.append((str(exc.filename), f"folder cannot be listed ({exc.strerror})"))
+
+    for folder, dirs, files in os.walk(root, followlinks=True, onerror=unlistable):
+        real = os.path.realpath(folder)
+        if real in seen:  # a folder already walked through a symlink to it
+            dirs[:] = []
+            continue
+        seen.add(real)
+        here = Path(folder)
+        loops = [d for d in dirs if (here / d).is_symlink() and os.path.realpath(here / d) in seen]
+        skipped += [(str(here / d), "symlink loop") for d in loops]
+        dirs[:] = sorted(d for d in dirs if d not in loops)
+        out += [here / d for d in dirs]  # a folder named x.pdf is an input that fails to read
+        out += sorted(here / f for f in files)
+    return sorted(out)
 
 
 def batched(items: list, size: int) -> Iterator[list]:
@@ -71,6 +128,7 @@ class RunSummary:
     data_docs: str | None = None
     written_ids: list[str] = field(default_factory=list)
     quarantined: int = 0
+    skipped_paths: list[tuple[str, str]] = field(default_factory=list)  # symlink loops, unlistable folders…
 
     def add(self, written: list[DocumentResult]) -> None:
         self.written += len(written)
@@ -88,10 +146,12 @@ class RunSummary:
                 self.errors.append((d["source"], d["error"]))
 
 
-def ingest(inputs: list[InputDoc], out_dir: Path, batch_size: int = DEFAULT_BATCH_SIZE) -> RunSummary:
+def ingest(inputs: list[InputDoc] | Discovery, out_dir: Path, batch_size: int = DEFAULT_BATCH_SIZE) -> RunSummary:
     """Run the whole spine without Prefect."""
     out_dir = Path(out_dir)
-    summary = RunSummary(out_dir=str(out_dir), inputs=len(inputs))
+    skipped = inputs.skipped if isinstance(inputs, Discovery) else []
+    inputs = inputs.inputs if isinstance(inputs, Discovery) else inputs
+    summary = RunSummary(out_dir=str(out_dir), inputs=len(inputs), skipped_paths=list(skipped))
     todo = skip_known(inputs, out_dir, summary)
     for batch in batched(todo, batch_size):
         summary.add(load_batch(process_batch(batch), out_dir))

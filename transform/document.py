@@ -12,8 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from govreports.extract import FORMAT_OF_SUFFIX, extract, ocr
-from govreports.extract.model import Extracted
+from govreports.extract.model import Extracted, RejectedInput
+from govreports.extract.sniff import content_format
 from govreports.pipelines import __version__
+from govreports.transform.cells import check_range
 from govreports.transform.detect import DocumentFacts, detect
 from govreports.transform.identities import add_derived, check_identities, confirm_by_identities
 from govreports.transform.model import DocumentResult, Fact, InputDoc
@@ -26,7 +28,15 @@ FORMATS = FORMAT_OF_SUFFIX
 
 
 def doc_id_of(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    """sha256 of the bytes; for a file that cannot be read, of its path (its failed row's id)."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return unreadable_id(str(path))
+
+
+def unreadable_id(source: str) -> str:
+    return hashlib.sha256(source.encode()).hexdigest()
 
 
 def base_document(doc: InputDoc, raw: bytes) -> dict:
@@ -71,29 +81,46 @@ def process_document(doc: InputDoc) -> DocumentResult:
         raw = doc.path.read_bytes()
     except OSError as exc:
         document = base_document(doc, b"")
-        document.update(doc_id=hashlib.sha256(str(doc.source).encode()).hexdigest(), status="failed",
-                        error=f"cannot read file: {exc}")
+        reason = exc.strerror or type(exc).__name__
+        document.update(doc_id=unreadable_id(str(doc.path)), status="failed", error=f"cannot read file: {reason}")
         return DocumentResult(document=document)
     document = base_document(doc, raw)
     if document["format"] is None:
         document.update(status="failed", error=f"unsupported file type: {doc.path.suffix or '(none)'}")
         return DocumentResult(document=document)
+    fmt, mismatch = content_format(raw, document["format"])
+    if fmt is None:
+        document.update(status="failed", error=mismatch)
+        return DocumentResult(document=document)
+    document["format"] = fmt
     try:
-        return transform(document, extract(raw, document["format"]), raw)
+        ex = extract(raw, fmt)
+        if mismatch:
+            ex.warnings.insert(0, mismatch)
+        return transform(document, ex, raw)
+    except RejectedInput as exc:  # a known kind of bad input: its message is the whole story
+        document.update(status="failed", error="; ".join(filter(None, [mismatch, str(exc)])))
+        return DocumentResult(document=document)
     except Exception as exc:  # one bad document never stops a batch; the error is kept with it
         last = traceback.extract_tb(exc.__traceback__)[-1]
-        document.update(
-            status="failed",
-            error=f"{type(exc).__name__}: {exc} (at {Path(last.filename).name}:{last.lineno})",
-        )
+        error = f"{type(exc).__name__}: {exc} (at {Path(last.filename).name}:{last.lineno})"
+        document.update(status="failed", error="; ".join(filter(None, [mismatch, error])))
         return DocumentResult(document=document)
+
+
+def warnings_of(ex: Extracted) -> str | None:
+    """Repairs made while reading an ok document (a format mismatch, replaced bytes), or None."""
+    notes = list(ex.warnings)
+    if ex.replaced_bytes:
+        notes.append(f"{ex.replaced_bytes} undecodable bytes replaced with U+FFFD (decoded as {ex.encoding})")
+    return "; ".join(notes) or None
 
 
 def transform(document: dict, ex: Extracted, raw: bytes = b"") -> DocumentResult:
     ocred = ex.needs_ocr and ocr.engine_available()
     if ocred:
         ex = ocr.ocr_pdf(raw)
-    document.update(page_count=ex.page_count, encoding=ex.encoding)
+    document.update(page_count=ex.page_count, encoding=ex.encoding, error=warnings_of(ex))
     if ex.needs_ocr:
         document.update(status="needs_ocr", error="PDF has no text layer; no OCR engine installed")
         return DocumentResult(document=document)
@@ -114,7 +141,7 @@ def transform(document: dict, ex: Extracted, raw: bytes = b"") -> DocumentResult
         title=found.title,
     )
     ref = reference()
-    facts = map_facts(ex, found)
+    facts = [check_range(f) for f in map_facts(ex, found)]
     if ocred:
         facts = confirm_by_identities(ocr.distrust_unsure(facts), found.template, ref, flag="unreadable")
     facts = add_derived(facts, ref)
