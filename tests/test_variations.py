@@ -40,3 +40,22 @@ def test_crawler_rows_keep_their_cell_count() -> None:
 def test_crawler_samples_leave_ambiguous_cells_null(report: EvalReport) -> None:
     tally = report.by_variation()["crawler_spaces"]
     assert tally.ambiguous_expected > 0 and tally.ambiguous_valued == 0
+
+
+def test_html_fragments_have_no_page_around_them() -> None:
+    fragments = [d["document"] for d in MANIFEST["documents"] if d["variation"] == "html_fragment"]
+    for name in fragments:
+        text = (SAMPLES / name).read_text(encoding="utf-8")
+        assert "<html" not in text and "发布机构" not in text and "<table" in text, name
+
+
+def test_shifting_colspans_do_shift() -> None:
+    from govreports.pipelines.generate.compose import compose
+    from govreports.pipelines.generate.corpus import plans
+
+    shifting = [p for p in plans() if p.variation == "s2_shifting_colspans"]
+    assert len(shifting) >= 2
+    for plan in shifting:
+        s2 = next(t for t in compose(plan, MANIFEST["seed"]).doc.tables() if t.section == "s2")
+        label_spans = {row[0].colspan for row in s2.rows if any(c.key for c in row)}
+        assert len(label_spans) >= 2, plan.name  # the label takes 1, 2 or 3 grid columns

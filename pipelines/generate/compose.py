@@ -52,7 +52,7 @@ class Plan:
     encoding: str = "utf-8"  # utf-8 | gbk
     text_style: str = "tab"  # tab | pipe | runtogether
     repeat_headers: bool = True  # PDF: table header rows repeated on each page
-    with_meta: bool = True  # text captures: the portal's metadata lines were captured
+    with_meta: bool = True  # text captures: the portal's metadata lines were captured; HTML: the whole page
     variations: list[str] = field(default_factory=list)
     variation: str = named_variations.BASE  # the MATRIX row's named variation (manifest.json)
 
@@ -267,7 +267,7 @@ def expected_of(plan: Plan, doc: Doc, meta: dict, ambiguous: list[str], narrativ
         raise AssertionError(f"{plan.name}: values break {failing} with no inconsistency planned")
     if plan.inconsistency and plan.inconsistency not in failing:
         raise AssertionError(f"{plan.name}: planned {plan.inconsistency} but it holds")
-    is_page = plan.fmt == "html" or (plan.fmt == "text" and plan.with_meta)
+    is_page = plan.fmt in ("html", "text") and plan.with_meta
     return {
         "document": f"{plan.name}.{EXTENSIONS[plan.fmt]}",
         "source_format": source_format(plan),
@@ -291,7 +291,8 @@ def as_json_number(v: float) -> int | float:
 
 def source_format(plan: Plan) -> str:
     if plan.fmt == "html":
-        return f"html (generated portal page, {plan.html_style} markup, {plan.encoding})"
+        page = "portal page" if plan.with_meta else "fragment without the portal page"
+        return f"html (generated {page}, {plan.html_style} markup, {plan.encoding})"
     if plan.fmt in ("pdf", "pdf_layout"):
         headers = "header rows repeated on each page" if plan.repeat_headers else "header rows not repeated"
         pdf = f"generated Word-style document converted by LibreOffice; {headers}"

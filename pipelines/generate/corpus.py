@@ -131,6 +131,22 @@ MATRIX: list[tuple[str, str, dict]] = [
     ("gov_2021", "text", {"variation": "crawler_spaces", "text_style": "crawler", "with_meta": False}),
     ("gov_2019", "text", {"variation": "crawler_spaces", "text_style": "crawler"}),
     ("legacy_stats", "text", {"variation": "crawler_spaces", "text_style": "crawler"}),
+    # HTML saved without the portal page around it (no head, no metadata block)
+    ("gov_2021", "html", {"variation": "html_fragment", "with_meta": False}),
+    ("gov_2019", "html", {"variation": "html_fragment", "with_meta": False, "html_style": "plain"}),
+    ("legacy_stats", "html", {"variation": "html_fragment", "with_meta": False}),
+    # 2019 Word tables whose section 二 label colspan changes from row to row
+    ("gov_2019", "html", {"variation": "s2_shifting_colspans", "printing": P(shifting_spans=True)}),
+    ("gov_2019", "pdf", {"variation": "s2_shifting_colspans", "printing": P(shifting_spans=True)}),
+    (
+        "gov_2019",
+        "html",
+        {
+            "variation": "s2_shifting_colspans",
+            "html_style": "plain",
+            "printing": P(shifting_spans=True, procurement_unit="万元"),
+        },
+    ),  # fmt: skip
 ]
 FIRST_YEAR = {
     "gov_2021": (2021, 4),

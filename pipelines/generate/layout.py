@@ -57,6 +57,7 @@ class Printing:
     hubei: bool = False  # 2019 format with 其他主动公开文件
     procurement_unit: str = "元"  # 元 | 万元
     legacy_layout: str = "national"  # national | putian | dingxi
+    shifting_spans: bool = False  # section 二: the label's colspan changes from row to row (2019 Word tables)
 
 
 @dataclass
@@ -154,7 +155,12 @@ def s2_table(template: str, values: dict, rng: random.Random, printing: Printing
         )
         for r in block_rows:
             cells = [Cell(r.label)]
-            for c, s in zip(cols, spans, strict=True):
+            row_spans = list(spans)
+            if printing.shifting_spans and row_spans[-1] > 1:
+                widen = len(rows) % row_spans[-1]  # the label takes columns from the last value, row by row
+                cells[0].colspan += widen
+                row_spans[-1] -= widen
+            for c, s in zip(cols, row_spans, strict=True):
                 key = f"{r.key}.{c.column_key}"
                 cell = value_cell(key, values[key], c.value_kind, rng, printing)
                 if c.column_key == "procurement_amount" and printing.procurement_unit == "元" and cell.value:

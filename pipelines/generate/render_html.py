@@ -187,8 +187,14 @@ def portal_page(report: Report) -> str:
     return f"{head}<body>\n{chrome}{portal_meta(report)}{body}{footer}</body>\n</html>\n"
 
 
+def fragment(report: Report) -> str:
+    """The report's content saved without the portal page around it (no head, no metadata)."""
+    return word_body(report, thead=False) if report.plan.html_style == "word" else plain_body(report)
+
+
 def render_html(report: Report) -> bytes:
-    return portal_page(report).encode(report.plan.encoding)
+    page = portal_page(report) if report.plan.with_meta else fragment(report)
+    return page.encode(report.plan.encoding)
 
 
 def render_word_document(report: Report) -> str:
