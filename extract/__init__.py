@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from govreports.extract.html import extract_html
+from govreports.extract.limits import check_table_rows
 from govreports.extract.model import Extracted, RawTable
 from govreports.extract.office import extract_doc, extract_docx, extract_wps, extract_xls, extract_xlsx
 from govreports.extract.pdf import extract_pdf
@@ -34,7 +35,10 @@ FORMAT_OF_SUFFIX = {
 
 
 def extract(raw: bytes, fmt: str) -> Extracted:
-    return EXTRACTORS[fmt](raw)
+    ex = EXTRACTORS[fmt](raw)
+    for table in ex.tables:  # readers other than HTML only learn a table's length by reading it
+        check_table_rows(len(table.rows))
+    return ex
 
 
 __all__ = ["EXTRACTORS", "FORMAT_OF_SUFFIX", "Extracted", "RawTable", "extract"]

@@ -8,7 +8,8 @@ import lxml.html
 from lxml import etree
 
 from govreports.extract.encoding import decode_counted
-from govreports.extract.model import Extracted, RawTable
+from govreports.extract.limits import check_table_rows
+from govreports.extract.model import Extracted, RawTable, RejectedInput
 
 BLOCK_TAGS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section", "article", "title"}
 CELL_TAGS = {"td", "th"}
@@ -28,6 +29,7 @@ def expand_table(table: etree._Element) -> list[list[str | None]]:
     grid: list[list[str | None]] = []
     pending: dict[tuple[int, int], str | None] = {}  # (row, col) -> text carried down by rowspan
     rows = table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
+    check_table_rows(len(rows))
     for r, tr in enumerate(rows):
         row: list[str | None] = []
         col = 0
@@ -106,11 +108,41 @@ def page_meta(root: etree._Element) -> dict[str, str]:
     return meta
 
 
+# libxml2 drops whatever lies deeper than 256 levels, or 2048 with huge_tree (HTML_PARSE_HUGE):
+# CMS pages pile up unclosed <font> and <span> tags far past that.
+MAX_DEPTH = 2048
+INLINE_TAGS = re.compile(r"</?(?:font|span|b|i|u|em|strong|small|big|o:p)(?:\s[^>]*)?/?>", re.I)
+
+
+def parse_deep(text: str) -> tuple[etree._Element, str | None]:
+    """Parse with no 256-level limit. A page that still reaches libxml2's hard depth is parsed
+    again without its inline formatting tags (which carry no content), and that is noted; one
+    nested too deep even then is refused, never silently cut."""
+    parser = lxml.html.HTMLParser(huge_tree=True)
+    root = lxml.html.document_fromstring(text, parser=parser)
+    if _depth(root) < MAX_DEPTH - 1:
+        return root, None
+    root = lxml.html.document_fromstring(INLINE_TAGS.sub("", text), parser=parser)
+    if _depth(root) < MAX_DEPTH - 1:
+        return root, f"HTML nested {MAX_DEPTH}+ levels deep: inline formatting tags removed to read it whole"
+    raise RejectedInput(f"HTML nested {MAX_DEPTH}+ levels deep: the parser would cut the content")
+
+
+def _depth(root: etree._Element) -> int:
+    """Depth of the deepest element, walked iteratively."""
+    deepest, stack = 0, [(root, 0)]
+    while stack:
+        el, d = stack.pop()
+        deepest = max(deepest, d)
+        stack.extend((child, d + 1) for child in el)
+    return deepest
+
+
 def extract_html(raw: bytes) -> Extracted:
     text, encoding, replaced = decode_counted(raw)
     # lxml refuses str input that still carries an XML encoding declaration
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
-    root = lxml.html.document_fromstring(text or "<html></html>")
+    root, warning = parse_deep(text or "<html></html>")
     for bad in root.xpath("|".join(f"//{t}" for t in DROP_TAGS)):
         bad.drop_tree()
     tables = [RawTable(rows=expand_table(t), origin="html") for t in root.iter("table")]
@@ -122,4 +154,5 @@ def extract_html(raw: bytes) -> Extracted:
         meta=meta,
         encoding=encoding,
         replaced_bytes=replaced,
+        warnings=[warning] if warning else [],
     )

@@ -25,3 +25,13 @@ def limit(name: str) -> float:
         return float(raw) if raw else default
     except ValueError:
         return default
+
+
+def check_table_rows(rows: int) -> None:
+    """Refuse a table longer than max_table_rows before its rows are read: a report's longest
+    table has under 100, and every later step costs time and memory per row."""
+    from govreports.extract.model import RejectedInput
+
+    most = int(limit("max_table_rows"))
+    if rows > most:
+        raise RejectedInput(f"a table has {rows} rows, over the limit of {most} (max_table_rows)")

@@ -10,8 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from govreports.extract.html import extract_html
+from govreports.extract.model import RejectedInput
 from govreports.load.lake import read_table
 from govreports.pipelines.ingest import RunSummary, discover_all, ingest
+from govreports.transform.align import ObservedRow, align, align_rows, sequences
+from govreports.transform.reference import reference
 from tests.hostile_files import bomb_pdf, encrypted_pdf
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
@@ -23,6 +27,14 @@ NUMBERS_HTML = """<html><head><meta charset="utf-8">
 <tr><td>信息内容</td><td>本年制发件数</td><td>本年废止件数</td><td>现行有效件数</td></tr>
 <tr><td>规章</td><td>99999999999999999999</td><td>1e9</td><td>\u22125</td></tr>
 <tr><td>行政规范性文件</td><td>NaN</td><td>0x10</td><td>inf</td></tr></table></body></html>"""
+
+
+def big_s3_table(html: bytes, rows: int) -> bytes:
+    """The page with `rows` more rows in its section-三 table, right after （一）予以公开."""
+    at = html.index("（一）予以公开".encode())
+    at = html.index(b"</tr>", at) + len(b"</tr>")
+    row = "<tr><td>（一）予以公开</td>".encode() + b"<td>1</td>" * 6 + b"<td>6</td></tr>\n"
+    return html[:at] + row * rows + html[at:]
 
 
 def copy_good(folder: Path) -> None:
@@ -54,6 +66,11 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RunSumm
     html = (SAMPLES / GOOD[0]).read_bytes()
     cut = html.index(b"</title>")
     (bad / "one_bad_byte.html").write_bytes(html[:cut] + b"\xff" + html[cut:])  # item 8
+    body = html.index(b"<body")
+    body = html.index(b">", body) + 1
+    (bad / "deep_300.html").write_bytes(html[:body] + b"<font>" * 300 + html[body:])  # item 9
+    (bad / "deep_3000.html").write_bytes(html[:body] + b"<font size=2>" * 3000 + html[body:] + b" ")
+    (bad / "big_table.html").write_bytes(big_s3_table(html, 200_000))  # item 13
     (bad / "folder.pdf").mkdir()  # item 7: a path that cannot be read as a file
     (bad / "pdf_named.html").write_bytes((SAMPLES / GOOD[1]).read_bytes() + b"\n")  # item 10
     (bad / "docx_named.pdf").write_bytes((SAMPLES / GOOD[2]).read_bytes() + b"\0")
@@ -84,6 +101,13 @@ EXPECTED = {
     "encrypted.pdf": ("failed", "pdf", "encrypted PDF (user password required)"),
     "bomb.pdf": ("failed", "pdf", "decompressed size over limit: a stream inflates past 256 MB"),
     "numbers.html": ("ok", "html", None),
+    "deep_300.html": ("ok", "html", None),
+    "deep_3000.html": (
+        "ok",
+        "html",
+        "HTML nested 2048+ levels deep: inline formatting tags removed to read it whole",
+    ),
+    "big_table.html": ("failed", "html", "a table has 200028 rows, over the limit of 20000 (max_table_rows)"),
 }
 
 
@@ -111,6 +135,7 @@ def test_repaired_inputs_give_the_same_facts_as_their_clean_twin(hostile_run) ->
     assert got["one_bad_byte.html"] == got[GOOD[0]]  # the bad byte sat in the title, not a value
     assert got["pdf_named.html"] == got[GOOD[1]]
     assert got["docx_named.pdf"] == got[GOOD[2]]
+    assert got["deep_300.html"] == got["deep_3000.html"] == got[GOOD[0]]  # nothing after the nesting lost
 
 
 def test_odd_and_out_of_range_numbers_are_null_with_a_reason(hostile_run) -> None:
@@ -165,3 +190,24 @@ def test_an_unlistable_folder_is_listed_in_the_summary(tmp_path: Path) -> None:
         assert discover_all([tmp_path / "in"]).skipped == [(str(locked), "folder cannot be listed (Permission denied)")]
     finally:
         locked.chmod(0o755)
+
+
+def test_html_nested_past_the_parser_depth_is_refused_not_cut() -> None:
+    page = "<html><body>" + "<div>" * 3000 + "<p>deep</p></body></html>"
+    with pytest.raises(RejectedInput, match=r"^HTML nested 2048\+ levels deep: the parser would cut the content$"):
+        extract_html(page.encode())
+
+
+def test_the_aligner_is_iterative_and_bounded() -> None:
+    ref = reference()
+    expected = sequences(ref, "gov_2021")[0]
+    labels = [spec.labels[0] for spec in expected]
+    rows = [ObservedRow(labels[i % len(labels)], labels[i % len(labels)], None, None) for i in range(2001)]
+    total, pairs = align(rows[:1500], expected)  # the recursive version hit RecursionError here
+    assert [j for _, j, _ in pairs] == list(range(len(expected)))  # one pass through the template
+    observed = [i for i, _, _ in pairs]
+    assert observed == sorted(set(observed))  # in order; every pass fits equally well
+    assert all(rows[i].label == labels[j] for i, j, _ in pairs)
+    assert len(align_rows(rows[:2000], ref, "gov_2021")) == len(expected)
+    with pytest.raises(RejectedInput, match=r"^section 三 table has 2001 rows, over the limit of 2000"):
+        align_rows(rows[:2001], ref, "gov_2021")

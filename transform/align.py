@@ -9,9 +9,10 @@ better alignment wins.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
+from govreports.extract.limits import limit
+from govreports.extract.model import RejectedInput
 from govreports.transform.labels import best_similarity
 from govreports.transform.reference import Reference, RowSpec
 
@@ -41,28 +42,39 @@ def match_score(obs: ObservedRow, spec: RowSpec) -> float:
 
 
 def align(observed: list[ObservedRow], expected: list[RowSpec]) -> tuple[float, list[tuple[int, int, float]]]:
+    """Best monotone matching of observed rows to expected rows: a table filled bottom-up
+    (no recursion, so any number of rows), then one walk forward along the best choices.
+    Time and memory are O(n·m) for n observed and m expected rows."""
     n, m = len(observed), len(expected)
     scores = [[match_score(o, e) for e in expected] for o in observed]
+    # best[i][j]: score of the best alignment of observed[i:] to expected[j:]; move[i][j] its first step
+    best = [[0.0] * (m + 1) for _ in range(n + 1)]
+    move = [bytearray(m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        here, below, step = best[i], best[i + 1], move[i]
+        here[m] = SKIP_OBSERVED + below[m]
+        for j in range(m - 1, -1, -1):
+            # ties go the way the recursive version chose: skip observed, skip expected, match
+            options = (SKIP_OBSERVED + below[j], here[j + 1], scores[i][j] + ORDER_BONUS + below[j + 1])
+            k = max(range(3), key=options.__getitem__)
+            here[j], step[j] = options[k], k
+    pairs: list[tuple[int, int, float]] = []
+    i = j = 0
+    while i < n:
+        k = move[i][j] if j < m else SKIP_OBSERVED_MOVE
+        if k == MATCH:
+            pairs.append((i, j, scores[i][j]))
+        i, j = i + (k != SKIP_EXPECTED_MOVE), j + (k != SKIP_OBSERVED_MOVE)
+    return best[0][0], pairs
 
-    @cache
-    def best(i: int, j: int) -> tuple[float, tuple[tuple[int, int, float], ...]]:
-        if i == n:
-            return 0.0, ()
-        options = [(SKIP_OBSERVED + best(i + 1, j)[0], best(i + 1, j)[1])]
-        if j < m:
-            skip = best(i, j + 1)
-            options.append(skip)
-            s = scores[i][j]
-            nxt = best(i + 1, j + 1)
-            options.append((s + ORDER_BONUS + nxt[0], ((i, j, s), *nxt[1])))
-        return max(options, key=lambda o: o[0])
 
-    total, pairs = best(0, 0)
-    best.cache_clear()
-    return total, list(pairs)
+SKIP_OBSERVED_MOVE, SKIP_EXPECTED_MOVE, MATCH = 0, 1, 2
 
 
 def align_rows(observed: list[ObservedRow], ref: Reference, template: str) -> list[tuple[ObservedRow, RowSpec, float]]:
+    most = int(limit("max_aligned_rows"))
+    if len(observed) > most:  # a real section 三 has ~30 rows; time and memory grow with the count
+        raise RejectedInput(f"section 三 table has {len(observed)} rows, over the limit of {most} (max_aligned_rows)")
     best_total, best_pairs, best_seq = float("-inf"), [], []
     for seq in sequences(ref, template):
         total, pairs = align(observed, seq)
