@@ -29,7 +29,7 @@ def inputs(tmp_path: Path) -> list[InputDoc]:
     folder.mkdir()
     (folder / "report.html").write_text(HTML, encoding="utf-8")
     (folder / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
-    (folder / "notes.docx").write_bytes(b"ignored: not a report format")
+    (folder / "notes.odt").write_bytes(b"ignored: not a report format")
     return discover([folder])
 
 

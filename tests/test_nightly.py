@@ -146,6 +146,7 @@ def test_scheduled_run_crawls_and_ingests(prefect_server: tuple[str, dict[str, s
     assert portal.paths("other") == []
     con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
     try:
-        assert con.execute("SELECT count(*) FROM documents").fetchone() == (7,)
+        # 5 pages, 2 PDFs, a DOCX and an XLS attachment
+        assert con.execute("SELECT count(*) FROM documents").fetchone() == (9,)
     finally:
         con.close()
