@@ -14,6 +14,8 @@ from lxml import html as lxml_html
 from govreports.pipelines.generate.corpus import DEFAULT_SEED, generate_corpus
 from govreports.pipelines.generate.split import ambiguous_positions, readings, total_is_sum
 from govreports.pipelines.generate.values import failing_identities
+from govreports.transform.document import process_document
+from govreports.transform.model import InputDoc
 from govreports.transform.reference import S3_COLUMNS
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
@@ -50,14 +52,16 @@ def pdf_text(path: Path) -> list[str]:
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
-def test_pdfs_regenerate_with_the_same_text(tmp_path: Path) -> None:
+def test_pdfs_regenerate_and_read_to_their_expected_values(tmp_path: Path) -> None:
+    # Not the same text: where a header cell wraps depends on the CJK fonts LibreOffice finds on the machine.
     reports = generate_corpus(tmp_path, seed=MANIFEST["seed"], count=MANIFEST["count"], formats=("pdf",))
     assert len(reports) == len(list(SAMPLES.glob("*.pdf")))
     for r in reports:
         name = r.expected["document"]
         exp = f"{r.plan.name}.expected.json"
         assert (tmp_path / exp).read_bytes() == (SAMPLES / exp).read_bytes(), exp
-        assert pdf_text(tmp_path / name) == pdf_text(SAMPLES / name), name  # bytes differ: timestamps
+        values = process_document(InputDoc.from_path(tmp_path / name)).values()
+        assert {k: values.get(k) for k in r.expected["facts"]} == r.expected["facts"], name
 
 
 def test_the_default_seed_made_the_samples() -> None:
