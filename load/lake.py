@@ -42,6 +42,8 @@ DOCUMENTS_SCHEMA = pa.schema(
         ("size_bytes", pa.int64()),
         ("ingested_at", pa.timestamp("us", tz="UTC")),
         ("parser_version", pa.string()),
+        ("published_month", pa.string()),  # 'YYYY-MM'; published_date is null when only the month is printed
+        ("meta_sources", pa.string()),  # JSON: the source of agency, report_year, published_date
     ]
 )
 

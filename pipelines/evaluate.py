@@ -186,6 +186,10 @@ def score_meta(expected: dict, document: dict, tally: Tally, score: DocScore) ->
             setattr(tally, f"{name}_ok", 1)
         else:
             score.meta_wrong[name] = [want, got]
+    # a date printed with year and month only: published_date is null, the month must still be right
+    if "published_month" in expected and expected["published_month"] != document.get("published_month"):
+        tally.published_date_ok = 0
+        score.meta_wrong["published_month"] = [expected["published_month"], document.get("published_month")]
 
 
 def score_facts(expected: dict, got: dict[str, Fact], tally: Tally, score: DocScore) -> None:

@@ -11,20 +11,16 @@ from dataclasses import dataclass
 from datetime import date
 
 from govreports.extract.model import Extracted
+from govreports.transform.dates import parse_date  # noqa: F401 - tests and callers import it from here
 from govreports.transform.reference import detection_rules as rules
 
 YEAR_IN_TITLE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年度?")
-CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
-CN_DIGITS |= {"六": 6, "七": 7, "八": 8, "九": 9}
-CN_DATE = re.compile(r"([〇○零O一二三四五六七八九]{4})年([一二三四五六七八九十]{1,2})月([一二三四五六七八九十]{1,3})日")
-ISO_DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 INDEX_NO = re.compile(r"索\s*引\s*号\s*[:：|]?\s*\|?\s*([A-Za-z0-9][A-Za-z0-9\-/_.]{5,})")
 REPORT_PERIOD = re.compile(r"统计期限.{0,4}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
 TITLE_STOP = re.compile(r"位置|>|›|首页|。|，|,")
 AGENCY_LINE = re.compile(r"[\u4e00-\u9fff（）()]{2,30}(政府|局|委员会|办公室|区|县|市|旗|院|会|厅|部|署|中心|委|办)")
 AGENCY_NAME = re.compile(r"[\u4e00-\u9fff（）()·]{2,40}")
 AGENCY_TAIL = re.compile(r"(关于)?(?:(?:19|20)\d{2}\s*年度?)?(政府信息公开|政务信息公开|信息公开|政务公开).*$")
-
 
 
 @dataclass
@@ -36,6 +32,8 @@ class DocumentFacts:
     published_date: date | None
     index_no: str | None
     title: str | None
+    published_month: str | None = None  # 'YYYY-MM', also when the source prints no day
+    meta_sources: str | None = None  # JSON: which source gave each field (transform/metadata.py)
 
 
 def squeeze(text: str) -> str:
@@ -44,21 +42,17 @@ def squeeze(text: str) -> str:
 
 def find_title(ex: Extracted) -> str | None:
     """The page's title metadata (a file's own Title property only when it names the report),
-    else the first line that names a report (joined with the line above when the agency is
-    printed on a line of its own, as on PDF covers)."""
-    if ex.meta.get("title"):
-        return ex.meta["title"]
-    if ex.meta.get("file_title") and is_report_title(ex.meta["file_title"]):
-        return ex.meta["file_title"]
-    lines = [title_cell(ln) for ln in ex.text.split("\n") if ln.strip()][:40]
+    else the report title printed at the top (joined across the lines it is set on), else
+    the first short line naming a kind of document."""
+    from govreports.transform.metadata import Reading  # metadata builds on this module's helpers
+
+    reading = Reading(ex)
+    if reading.page_title or reading.title_block:
+        return reading.page_title or reading.title_block
+    lines = reading.lines[:40]
     # a title is short and is not a sentence (no 。 or ，)
-    candidates = [(i, s) for i, s in enumerate(lines) if len(s) <= 80 and not TITLE_STOP.search(s)]
-    for pattern in (*rules()["report_title"], rules()["document_kind"]):
-        for i, s in candidates:
-            if not re.search(pattern, s):
-                continue
-            if re.match(r"^(?:19|20)\d{2}年", s) and i > 0 and AGENCY_LINE.fullmatch(lines[i - 1]):
-                return lines[i - 1] + s  # PDF covers print the agency on a line of its own
+    for s in lines:
+        if len(s) <= 80 and not TITLE_STOP.search(s) and re.search(rules()["document_kind"], s):
             return s
     return lines[0] if lines else None
 
@@ -123,61 +117,11 @@ def agency_of(title: str | None, text: str) -> str | None:
     return name
 
 
-def parse_date(text: str) -> date | None:
-    m = ISO_DATE.search(text)
-    if m:
-        try:
-            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        except ValueError:
-            return None
-    m = CN_DATE.search(text)
-    if m:
-        year = int("".join(str(CN_DIGITS[c]) for c in m.group(1)))
-        try:
-            return date(year, cn_number(m.group(2)), cn_number(m.group(3)))
-        except ValueError:
-            return None
-    return None
-
-
-def cn_number(text: str) -> int:
-    if text == "十":
-        return 10
-    if text.startswith("十"):
-        return 10 + CN_DIGITS[text[1]]
-    if text.endswith("十"):
-        return CN_DIGITS[text[0]] * 10
-    if "十" in text:
-        return CN_DIGITS[text[0]] * 10 + CN_DIGITS[text[2]]
-    return CN_DIGITS[text[0]]
-
-
 def published_date_of(ex: Extracted) -> date | None:
-    """Page metadata first, then a labelled date near the top, then the signature date at the end."""
-    if ex.meta.get("published"):
-        found = parse_date(ex.meta["published"])
-        if found:
-            return found
-    head = ex.text[:3000]
-    for label in rules()["page_date_labels"]:
-        for m in re.finditer(re.escape(label) + r"\s*[:：|]?\s*\|?\s*", head):
-            found = parse_date(head[m.end() : m.end() + 24])
-            if found and re.match(r"\s*(?:19|20)\d{2}", head[m.end() : m.end() + 6]):
-                return found
-    tail_lines = [ln.strip() for ln in ex.text.strip().split("\n") if ln.strip()][-12:]
-    for line in reversed(tail_lines):
-        s = squeeze(line)
-        if len(s) <= 40 and (found := signature_date(s)):
-            return found
-    return None
+    """The published date the metadata resolver finds (transform/metadata.py), None when only a month is printed."""
+    from govreports.transform.metadata import resolve
 
-
-def signature_date(line: str) -> date | None:
-    m = ISO_DATE.search(line)
-    if m and "年" in line and line.endswith("日"):
-        return parse_date(line[m.start() :])
-    m = CN_DATE.search(line)
-    return parse_date(m.group(0)) if m else None
+    return resolve(ex, None, False).published_date
 
 
 def index_no_of(ex: Extracted) -> str | None:
@@ -194,15 +138,20 @@ def index_no_of(ex: Extracted) -> str | None:
 
 
 def detect(ex: Extracted) -> DocumentFacts:
+    from govreports.transform.metadata import resolve
+
     title = find_title(ex)
     doc_type = classify(ex, title)
-    year = report_year_of(title, ex.text) if doc_type == "annual_report" else None
+    is_report = doc_type == "annual_report"
+    meta = resolve(ex, title, is_report)
     return DocumentFacts(
         doc_type=doc_type,
-        template=detect_template(ex, year) if doc_type == "annual_report" else None,
-        agency=agency_of(title, ex.text),
-        report_year=year,
-        published_date=published_date_of(ex),
+        template=detect_template(ex, meta.report_year) if is_report else None,
+        agency=meta.agency,
+        report_year=meta.report_year,
+        published_date=meta.published_date,
         index_no=index_no_of(ex),
         title=title,
+        published_month=meta.published_month,
+        meta_sources=meta.sources_json(),
     )

@@ -60,6 +60,8 @@ def base_document(doc: InputDoc, raw: bytes) -> dict:
         "size_bytes": len(raw),
         "ingested_at": datetime.now(UTC),
         "parser_version": __version__,
+        "published_month": None,
+        "meta_sources": None,
     }
 
 
@@ -139,6 +141,8 @@ def transform(document: dict, ex: Extracted, raw: bytes = b"") -> DocumentResult
         published_date=found.published_date,
         index_no=found.index_no,
         title=found.title,
+        published_month=found.published_month,
+        meta_sources=found.meta_sources,
     )
     ref = reference()
     facts = [check_range(f) for f in map_facts(ex, found)]

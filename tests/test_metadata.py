@@ -1,0 +1,114 @@
+"""The metadata resolver: agency, year and published date from ordered sources, each source recorded."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from govreports.extract.model import Extracted
+from govreports.transform.dates import PrintedDate, parse_date, printed_date
+from govreports.transform.detect import detect
+
+BODY = "\n本报告根据《条例》要求编制。\n一、总体情况\n正文。\n"
+AGENCY = "金华市婺城区人民政府"
+
+
+def found(text: str, **meta: str) -> tuple:
+    f = detect(Extracted(format="text", text=text, meta=dict(meta)))
+    return f.agency, f.report_year, f.published_date, f.published_month, json.loads(f.meta_sources or "{}")
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("二〇一六年二月二十九日", PrintedDate(2016, 2, 29)),
+        ("二〇一九年一月", PrintedDate(2019, 1, None)),
+        ("二〇一九年元月", PrintedDate(2019, 1, None)),
+        ("2019 年 12 月", PrintedDate(2019, 12, None)),
+        ("二○二三年十二月三十一日", PrintedDate(2023, 12, 31)),
+        ("2024年1月26日", PrintedDate(2024, 1, 26)),
+    ],
+)
+def test_printed_dates(text: str, day: PrintedDate) -> None:
+    assert printed_date(text) == day
+
+
+def test_impossible_dates_are_no_dates() -> None:
+    assert printed_date("二〇一九年二月二十九日") is None  # 2019 is no leap year
+    assert printed_date("2019年13月") is None
+    assert parse_date("二〇一九年一月") is None  # a month is not a day
+
+
+TITLE_BLOCKS = [
+    ("2022 年金华市婺城区人民政府\n政府信息公开工作年度报告", "year first, two lines"),
+    (f"{AGENCY}\n2022年度政府信息公开\n工作年度报告", "three lines"),
+    (f"2022年度\n{AGENCY}\n政府信息公开工作年度报告", "year on a line of its own"),
+    (" ".join(AGENCY) + "\n" + " ".join("2022年政府信息公开工作年度报告"), "spaced characters"),
+    (f"{AGENCY}2022年政府信息公开\n工作年度报告", "broken inside the title"),
+]
+
+
+@pytest.mark.parametrize(("title", "why"), TITLE_BLOCKS)
+def test_title_blocks_over_lines(title: str, why: str) -> None:
+    agency, year, _, _, sources = found(title + BODY)
+    assert (agency, year) == (AGENCY, 2022), why
+    assert (sources["agency"], sources["report_year"]) == ("title_block", "title_block")
+
+
+def test_the_page_title_comes_first() -> None:
+    text = f"{AGENCY}\n2022年政府信息公开工作年度报告" + BODY
+    agency, year, _, _, sources = found(text, title="婺城区教育局2021年政府信息公开工作年度报告")
+    assert (agency, year, sources["agency"]) == ("婺城区教育局", 2021, "page_title")
+
+
+def test_agency_from_the_opening_sentence() -> None:
+    text = "2022年度政府信息公开工作年度报告\n本报告由金华市婺城区人民政府办公室根据《条例》编制。\n一、总体情况\n"
+    assert found(text)[0] == "金华市婺城区人民政府办公室"
+    opening = f"根据《条例》，特向社会公布{AGENCY}2022年度政府信息公开工作年度报告。"
+    text = f"政府信息公开工作年度报告\n{opening}\n一、总体情况\n"
+    agency, year, _, _, sources = found(text)
+    assert (agency, year, sources) == (AGENCY, 2022, {"agency": "opening", "report_year": "opening"})
+
+
+def test_agency_from_the_portal_then_the_signature() -> None:
+    text = "2022年度政府信息公开工作年度报告" + BODY + f"{AGENCY}\n2023年1月20日\n"
+    assert found(text, publisher="婺城区政务公开办公室")[0] == "婺城区政务公开办公室"
+    assert found(text, publisher="Administrator")[0] == AGENCY  # a Word file's author is no agency
+    assert found(text)[4]["agency"] == "signature"
+
+
+def test_signature_dates_in_numerals_and_over_lines() -> None:
+    base = f"{AGENCY}2022年政府信息公开工作年度报告" + BODY
+    assert found(base + f"{AGENCY}\n二〇二三年一月二十日\n")[2] == date(2023, 1, 20)
+    assert found(base + f"{AGENCY}\n2023年1月\n20日\n- 5 -\n")[2] == date(2023, 1, 20)
+    assert found(base + f"{AGENCY}\n二〇二三年一月\n二十日\n")[2] == date(2023, 1, 20)
+    assert found(base + f"{AGENCY} 二〇一六年二月二十九日\n")[2] == date(2016, 2, 29)
+
+
+def test_a_month_alone_is_recorded_as_a_month() -> None:
+    _, _, day, month, sources = found(f"{AGENCY}2018年政府信息公开工作年度报告" + BODY + f"{AGENCY}\n二〇一九年一月\n")
+    assert (day, month) == (None, "2019-01")
+    assert sources == {
+        "agency": "title_block",
+        "report_year": "title_block",
+        "published_month": "signature",
+        "note": "published_date null: the signature gives year and month only",
+    }
+
+
+def test_fill_date_and_unit_under_a_statistics_table() -> None:
+    text = (
+        "2015年政府信息公开工作年度报告"
+        + BODY
+        + "统计指标\t统计数\n填报单位：婺城区人民政府办公室\t填报日期：2016年1月20日\n"
+    )
+    agency, year, day, month, sources = found(text)
+    assert (agency, year, day, month) == ("婺城区人民政府办公室", 2015, date(2016, 1, 20), "2016-01")
+    assert (sources["agency"], sources["published_date"]) == ("fill_unit", "fill_date")
+
+
+def test_page_metadata_date_wins_over_the_signature() -> None:
+    text = f"{AGENCY}2022年政府信息公开工作年度报告" + BODY + "2023年1月20日\n"
+    assert found(text, published="2023-02-01")[2] == date(2023, 2, 1)
