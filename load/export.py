@@ -3,6 +3,9 @@
     govreports export --format xlsx --where "province = '江苏省' AND report_year >= 2021"
     govreports export --format csv --view series --to series.csv
 
+`--where` is one boolean expression over the view's columns, checked by load/safe_filter.py (no statements,
+subqueries, table functions or unknown columns) before it runs.
+
 CSV is written as UTF-8 with a byte-order mark so Excel shows the Chinese text;
 every file is written to a temporary name and renamed, so a failed export leaves
 nothing behind.
@@ -18,6 +21,7 @@ import duckdb
 import typer
 
 from govreports.data import default_out
+from govreports.load.safe_filter import FilterError, checked_filter
 from govreports.load.warehouse import connect, warehouse_path
 
 DEFAULT_OUT = default_out()
@@ -43,10 +47,48 @@ class ExportError(ValueError):
     """A request that cannot be exported (unknown view, bad filter, too many rows for Excel)."""
 
 
-def export_query(view: str, where: str | None) -> str:
+def check_view(view: str) -> None:
     if view not in VIEWS:
         raise ExportError(f"unknown view {view!r}; choose one of: {', '.join(VIEWS)}")
-    return f"SELECT * FROM {view}" + (f" WHERE {where}" if where else "")
+
+
+def view_columns(con: duckdb.DuckDBPyConnection, view: str) -> list[str]:
+    return [col[0] for col in con.execute(f"SELECT * FROM {view} LIMIT 0").description]
+
+
+def export_query(con: duckdb.DuckDBPyConnection, view: str, where: str | None) -> str:
+    """SELECT of the view, filtered by `where` once it is checked to be one boolean expression over its columns."""
+    check_view(view)
+    if where is None:
+        return f"SELECT * FROM {view}"
+    try:
+        condition = checked_filter(where, view_columns(con, view), view)
+    except FilterError as exc:
+        raise ExportError(str(exc)) from exc
+    kind = filter_type(con, view, condition)
+    if kind != "BOOLEAN":
+        raise ExportError(f"the filter must be a condition (true or false), but it gives {kind}")
+    return f"SELECT * FROM {view} WHERE {condition}"
+
+
+def filter_type(con: duckdb.DuckDBPyConnection, view: str, condition: str) -> str:
+    """DuckDB's type of the condition, bound without reading a row."""
+    try:
+        return str(con.execute(f"SELECT ({condition}) AS keep FROM {view} LIMIT 0").description[0][1])
+    except duckdb.Error as exc:
+        raise ExportError(f"the filter does not run: {first_line(exc)}") from exc
+
+
+def count_rows(con: duckdb.DuckDBPyConnection, query: str) -> int:
+    """Rows of the query; evaluates the filter on every row, so a value it cannot handle fails here, as a message."""
+    try:
+        return con.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]
+    except duckdb.Error as exc:
+        raise ExportError(f"the filter does not run: {first_line(exc)}") from exc
+
+
+def first_line(exc: BaseException) -> str:
+    return next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
 
 
 def default_target(out_dir: Path, view: str, fmt: str) -> Path:
@@ -59,6 +101,7 @@ def export_view(
     """Write the view (filtered by `where`) to a file; return the file and its row count."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
+    check_view(view)
     if not warehouse_path(out_dir).exists():
         raise ExportError(f"no warehouse in {out_dir}: run `govreports ingest` or `govreports warehouse {out_dir}`")
     target = Path(to) if to else default_target(out_dir, view, fmt)
@@ -66,12 +109,12 @@ def export_view(
     tmp = target.with_name(f".{target.name}.tmp")
     con = connect(out_dir)
     try:
-        query = export_query(view, where)
+        query = export_query(con, view, where)
+        n_rows = count_rows(con, query)
         try:
-            n_rows = con.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]
+            WRITERS[fmt](con, query, tmp, n_rows)
         except duckdb.Error as exc:
-            raise ExportError(f"the filter does not run: {exc}") from exc
-        WRITERS[fmt](con, query, tmp, n_rows)
+            raise ExportError(f"the export failed: {first_line(exc)}") from exc
         os.replace(tmp, target)
     finally:
         con.close()
@@ -122,7 +165,14 @@ def register(app: typer.Typer) -> None:
         fmt: str = typer.Option(..., "--format", help="csv | parquet | xlsx"),
         out: Path = typer.Option(DEFAULT_OUT, "--out", help="Folder holding warehouse.duckdb."),
         view: str = typer.Option("reports", "--view", help=f"One of: {', '.join(VIEWS)}."),
-        where: str = typer.Option(None, "--where", help='SQL filter, e.g. "report_year >= 2021".'),
+        where: str = typer.Option(
+            None,
+            "--where",
+            help=(
+                "One condition over the view's columns, e.g. \"province = '江苏省' AND report_year >= 2021\" "
+                "(no statements, subqueries or table functions)."
+            ),
+        ),
         to: Path = typer.Option(None, "--to", help="Output file (default: OUT/exports/VIEW.FORMAT)."),
     ) -> None:
         """Export a warehouse view as CSV (Excel-ready UTF-8), Parquet or an Excel workbook."""
