@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import struct
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -41,6 +43,8 @@ class Resource:
     fail_first: int = 0  # answer 500 this many times before serving the body
     validators: bool = True  # send ETag / Last-Modified and honour conditional requests
     delay: float = 0.0  # seconds to wait before answering (to exercise client timeouts)
+    trickle: float = 0.0  # seconds between the body's bytes, sent one at a time (a trickling server)
+    headers: dict[str, str] = field(default_factory=dict)  # extra response headers (Content-Encoding, …)
 
     @property
     def etag(self) -> str:
@@ -117,7 +121,19 @@ def make_handler(portal: Portal, routes: dict[str, Resource], label: str) -> typ
                 self.send_header(k, v)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            if res is not None and res.trickle:
+                self.trickle(body, res.trickle)
+            else:
+                self.wfile.write(body)
+
+        def trickle(self, body: bytes, pause: float) -> None:
+            try:
+                for i in range(len(body)):
+                    self.wfile.write(body[i : i + 1])
+                    self.wfile.flush()
+                    time.sleep(pause)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client gave up: that is what the test wants
 
         def log_message(self, *args: object) -> None:
             pass
@@ -133,7 +149,7 @@ def respond(res: Resource | None, if_none_match: str | None) -> tuple[int, dict[
         return 500, {"Content-Type": "text/html"}, b"<h1>500 Internal Server Error</h1>"
     if res.location:
         return res.status, {"Location": res.location, "Content-Type": "text/html"}, b""
-    headers = {"Content-Type": res.content_type}
+    headers = {"Content-Type": res.content_type} | res.headers
     if res.validators:
         headers |= {"ETag": res.etag, "Last-Modified": LAST_MODIFIED}
         if if_none_match == res.etag:
@@ -289,6 +305,20 @@ def report_pdf(agency: str, year: int) -> bytes:
             a, b = values.get(r["row_key"], (0, 0))
             lines.append(f"{r['label'][:30]} {a} {b} 0 0 0 0 {a + b}")
     return text_pdf(lines)
+
+
+def zeros_gzip(mb: int) -> bytes:
+    """A gzip stream of `mb` MiB of zeros, built without compressing them: after a full flush, deflate
+    writes the same bytes for the same input, so one compressed MiB is repeated (about 1 KB each)."""
+    zeros = bytes(1 << 20)
+    c = zlib.compressobj(9, zlib.DEFLATED, 31)
+    first = c.compress(zeros) + c.flush(zlib.Z_FULL_FLUSH)
+    block = c.compress(zeros) + c.flush(zlib.Z_FULL_FLUSH)
+    crc = 0
+    for _ in range(mb):
+        crc = zlib.crc32(zeros, crc)
+    size = (mb << 20) & 0xFFFFFFFF
+    return first + block * (mb - 1) + b"\x03\x00" + struct.pack("<II", crc, size)  # final empty block, trailer
 
 
 def sample_bytes(name: str) -> bytes:

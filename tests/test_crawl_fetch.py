@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
+import tracemalloc
+import zlib
 from collections.abc import Iterator
 
 import pytest
 
+from govreports.pipelines.crawl.content_coding import PIECE, BadContentEncoding, BodyTooLarge, BoundedDecoder
 from govreports.pipelines.crawl.fetch import (
     USER_AGENT,
     PoliteClient,
@@ -15,7 +19,7 @@ from govreports.pipelines.crawl.fetch import (
     backoff_delays,
     robots_parser,
 )
-from tests.portal import COLUMN, Portal, Resource, county_portal
+from tests.portal import COLUMN, Portal, Resource, county_portal, zeros_gzip
 
 FAST = Politeness(min_interval=0.0, backoff=0.0)
 
@@ -179,3 +183,75 @@ def test_robots_crawl_delay_raises_the_interval(portal: Portal) -> None:
         client.get(portal.base + COLUMN + "index.html")
         client.get(portal.base + COLUMN + "index_1.html")
     assert clock.slept == [7.0, 7.0]  # after robots.txt, then between the two pages
+
+
+# --- hostile servers (issue 10 items 16, 17) ---------------------------------------------------------------------
+
+
+def test_gzip_gzip_bomb_is_refused_while_decoding(portal: Portal) -> None:
+    # 270 bytes on the wire, 256 MiB after two gzip layers: the cap must stop it before it is in memory.
+    body = gzip.compress(zeros_gzip(256))
+    assert len(body) < 1000
+    portal.routes["/bomb.pdf"] = Resource(
+        body=body, content_type="application/pdf", headers={"Content-Encoding": "gzip, gzip"}
+    )
+    with client_for(portal, Politeness(min_interval=0.0, backoff=0.0, max_bytes=1 << 20)) as client:
+        tracemalloc.start()
+        try:
+            resp = client.get(portal.base + "/bomb.pdf")
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert resp.content is None and resp.error == "too large: more than 1048576 bytes after decoding gzip, gzip"
+    assert resp.attempts == 1 and portal.paths().count("/bomb.pdf") == 1
+    assert peak < 8 << 20  # the 1 MiB body and a few pieces, not 256 MiB
+
+
+def test_layered_and_deflate_bodies_are_decoded(portal: Portal) -> None:
+    text = "青禾县2023年政府信息公开工作年度报告".encode() * 2000
+    raw_deflate = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    portal.routes["/gg"] = Resource(body=gzip.compress(gzip.compress(text)), headers={"Content-Encoding": "gzip, gzip"})
+    portal.routes["/zlib"] = Resource(body=zlib.compress(text), headers={"Content-Encoding": "deflate"})
+    portal.routes["/raw"] = Resource(
+        body=raw_deflate.compress(text) + raw_deflate.flush(), headers={"Content-Encoding": "deflate"}
+    )
+    portal.routes["/members"] = Resource(
+        body=gzip.compress(text) + gzip.compress(text), headers={"Content-Encoding": "gzip"}
+    )
+    portal.routes["/br"] = Resource(body=b"x", headers={"Content-Encoding": "br"})
+    with client_for(portal) as client:
+        bodies = [client.get(portal.base + p).content for p in ("/gg", "/zlib", "/raw", "/members")]
+        br = client.get(portal.base + "/br")
+    assert bodies == [text, text, text, text + text]
+    assert br.content is None and br.error == "unsupported Content-Encoding: br" and br.attempts == 1
+
+
+def test_bounded_decoder_never_inflates_more_than_a_piece_at_once() -> None:
+    decoder = BoundedDecoder("gzip, gzip", cap=64 << 20)
+    sizes = []
+    with pytest.raises(BodyTooLarge):
+        for piece in decoder.decode(gzip.compress(zeros_gzip(128))):
+            sizes.append(len(piece))
+    assert max(sizes) == PIECE and (64 << 20) - PIECE < sum(sizes) <= 64 << 20
+    with pytest.raises(BadContentEncoding, match="body is not valid gzip"):
+        list(BoundedDecoder("gzip", cap=1 << 20).decode(b"not gzip at all"))
+
+
+def test_trickling_body_fails_at_the_deadline_without_retries(portal: Portal) -> None:
+    portal.routes["/trickle.pdf"] = Resource(body=b"%PDF" + b"0" * 400, content_type="application/pdf", trickle=0.05)
+    politeness = Politeness(min_interval=0.0, backoff=0.0, retries=3, read_timeout=30.0, deadline=0.5)
+    with client_for(portal, politeness) as client:
+        resp = client.get(portal.base + "/trickle.pdf")
+    assert resp.status is None and resp.content is None and resp.attempts == 1
+    assert resp.error == "timeout: no complete response within the 0.5 s deadline"
+    assert portal.paths().count("/trickle.pdf") == 1
+
+
+def test_slow_headers_fail_at_the_deadline(portal: Portal) -> None:
+    portal.routes["/late"] = Resource(body=b"late", delay=1.0)
+    politeness = Politeness(min_interval=0.0, backoff=0.0, read_timeout=30.0, deadline=0.3)
+    with client_for(portal, politeness) as client:
+        resp = client.get(portal.base + "/late")
+        robots = client.get(portal.base + COLUMN + "index.html")  # the deadline is per response
+    assert resp.error == "timeout: no complete response within the 0.3 s deadline" and resp.attempts == 1
+    assert robots.ok

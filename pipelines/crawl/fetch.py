@@ -1,6 +1,6 @@
 """A polite HTTP client: robots.txt, per-host rate and concurrency limits, retries with
 backoff on 5xx and timeouts (never on 4xx), redirects only within the allowed hosts,
-timeouts and a size limit on every body.
+timeouts, a total deadline per response and a size limit on every body, decoded layer by layer.
 """
 
 from __future__ import annotations
@@ -15,14 +15,31 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
+from govreports.extract.limits import limit
 from govreports.pipelines import __version__
+from govreports.pipelines.crawl import deadline
+from govreports.pipelines.crawl.content_coding import (
+    ACCEPT_ENCODING,
+    BadContentEncoding,
+    BodyTooLarge,
+    BoundedDecoder,
+)
 from govreports.pipelines.crawl.discover import host_allowed
 
 USER_AGENT = f"govreports-crawler/{__version__} (+https://github.com/govreports/govreports; open-data research)"
 ROBOTS_AGENT = "govreports-crawler"
 REDIRECTS = {301, 302, 303, 307, 308}
 Validators = Callable[[str], tuple[str | None, str | None]]
-KEPT_HEADERS = ("content-type", "etag", "last-modified", "content-length", "location")
+KEPT_HEADERS = ("content-type", "etag", "last-modified", "content-length", "location", "content-encoding")
+MB = 1 << 20
+
+
+def _max_body_bytes() -> int:
+    return int(limit("crawl_max_body_mb") * MB)
+
+
+def _response_deadline() -> float:
+    return limit("crawl_response_deadline_s")
 
 
 @dataclass(frozen=True)
@@ -33,7 +50,8 @@ class Politeness:
     max_per_host: int = 2
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
-    max_bytes: int = 50 * 1024 * 1024
+    deadline: float = field(default_factory=_response_deadline)  # seconds for a whole response, body included
+    max_bytes: int = field(default_factory=_max_body_bytes)  # after every Content-Encoding layer is undone
     retries: int = 3
     backoff: float = 2.0  # first retry waits this long, then doubles
     max_redirects: int = 5
@@ -54,6 +72,7 @@ class Response:
     error: str | None = None
     fetched_at: str = ""
     attempts: int = 0
+    retryable: bool = False  # a 5xx, a read timeout or a broken connection: worth asking again
 
     @property
     def ok(self) -> bool:
@@ -121,9 +140,10 @@ class PoliteClient:
         self._delay: dict[str, float] = {}
         self.requests = 0
         self.http = httpx.Client(
-            headers={"User-Agent": self.p.user_agent},
+            headers={"User-Agent": self.p.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
             timeout=httpx.Timeout(self.p.read_timeout, connect=self.p.connect_timeout),
             follow_redirects=False,
+            transport=deadline.deadline_transport(),
         )
 
     def close(self) -> None:
@@ -215,37 +235,66 @@ class PoliteClient:
                 self.limiter.wait(key, self._interval(key))
                 resp = self._once(url, headers)
             resp.attempts = attempt
-            too_large = bool(resp.error and resp.error.startswith("too large"))
-            transient = (resp.status is None or resp.status >= 500) and not too_large
-            if not transient or attempt > len(delays):
+            if not resp.retryable or attempt > len(delays):
                 return resp
             self.sleep(delays[attempt - 1])
 
     def _once(self, url: str, headers: dict[str, str]) -> Response:
         self.requests += 1
+        with deadline.within(self.p.deadline):
+            return self._attempt(url, headers)
+
+    def _attempt(self, url: str, headers: dict[str, str]) -> Response:
         fetched_at = now_utc()
         try:
             with self.http.stream("GET", url, headers=headers) as r:
                 kept = {k: r.headers[k] for k in KEPT_HEADERS if k in r.headers}
                 resp = Response(url=url, final_url=url, status=r.status_code, headers=kept, fetched_at=fetched_at)
+                resp.retryable = r.status_code >= 500
                 declared = int(r.headers.get("content-length") or 0)
                 if declared > self.p.max_bytes:
                     resp.error = f"too large: {declared} bytes declared (limit {self.p.max_bytes})"
+                    resp.retryable = False
                     return resp
-                body = bytearray()
-                for chunk in r.iter_bytes():
-                    body += chunk
-                    if len(body) > self.p.max_bytes:
-                        resp.error = f"too large: more than {self.p.max_bytes} bytes"
-                        return resp
-                resp.content = bytes(body)
-                if r.status_code >= 400:
-                    resp.error = f"HTTP {r.status_code}"
-                return resp
+                return self._read_body(r, resp)
         except httpx.TimeoutException as exc:
-            return Response(url, url, None, error=f"timeout: {type(exc).__name__}", fetched_at=fetched_at)
+            if deadline.expired():  # the server is too slow as a whole: a failure of this URL, not a hiccup
+                why = f"timeout: no complete response within the {self.p.deadline:g} s deadline"
+                return Response(url, url, None, error=why, fetched_at=fetched_at)
+            return Response(
+                url, url, None, error=f"timeout: {type(exc).__name__}", fetched_at=fetched_at, retryable=True
+            )
         except httpx.HTTPError as exc:
-            return Response(url, url, None, error=f"{type(exc).__name__}: {exc}", fetched_at=fetched_at)
+            error = f"{type(exc).__name__}: {exc}"
+            return Response(url, url, None, error=error, fetched_at=fetched_at, retryable=True)
+
+    def _read_body(self, r: httpx.Response, resp: Response) -> Response:
+        """The body with every Content-Encoding layer undone, refused as soon as any layer (or the raw
+        bytes) passes max_bytes: a small gzip bomb never inflates in memory."""
+        encoding = r.headers.get("content-encoding")
+        try:
+            decoder = BoundedDecoder(encoding, self.p.max_bytes)
+            body = bytearray()
+            received = 0
+            for raw in r.iter_raw():
+                received += len(raw)
+                if received > self.p.max_bytes:
+                    raise BodyTooLarge("raw")
+                for piece in decoder.decode(raw):
+                    body += piece
+            for piece in decoder.finish():
+                body += piece
+        except BodyTooLarge:
+            after = f" after decoding {', '.join(decoder.names)}" if decoder.names else ""
+            resp.error, resp.retryable = f"too large: more than {self.p.max_bytes} bytes{after}", False
+            return resp
+        except BadContentEncoding as exc:
+            resp.error, resp.retryable = str(exc), False
+            return resp
+        resp.content = bytes(body)
+        if r.status_code >= 400:
+            resp.error = f"HTTP {r.status_code}"
+        return resp
 
 
 def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
