@@ -50,6 +50,7 @@ VIEWS = (
     ("review_litigation_wide", "review_litigation_wide.sql"),
     ("legacy_wide", "legacy_wide.sql"),
     ("series", "series.sql"),
+    ("yoy", "yoy.sql"),
 )
 
 
