@@ -14,9 +14,10 @@ import typer
 
 from govreports.data import default_out
 from govreports.expectations.frames import template_year_deviation
+from govreports.transform.model import vocabulary
 
 DEFAULT_OUT = default_out()
-DOUBTFUL_FLAGS = ("ambiguous", "unreadable", "negative", "garbled_label", "unique_split", "identity_resolved")
+DOUBTFUL_FLAGS = tuple(t.value for t in vocabulary() if t.column == "flags" and t.doubtful)
 CELL_COLUMNS = "key, value, raw_text, raw_label, page, flags, reason, method"
 
 

@@ -25,25 +25,16 @@ from great_expectations.expectations.row_conditions import Column
 
 from govreports.expectations.frames import FIRST_REPORT_YEAR, SECTIONS, TEMPLATE_YEARS, value_kinds
 from govreports.extract import FORMAT_OF_SUFFIX
+from govreports.transform.model import allowed
 from govreports.transform.reference import TEMPLATES, reference
 
 FORMATS = sorted(set(FORMAT_OF_SUFFIX.values()))
 DOC_TYPES = ("annual_report", "other")
 STATUSES = ("ok", "needs_ocr", "needs_conversion", "failed")
-METHODS = ("table", "text", "runtogether", "ocr_order", "narrative", "derived")
 LEVELS = ("official", "structural", "heuristic")
-FLAGS = (
-    "blank",
-    "dash",
-    "note",
-    "ambiguous",
-    "unreadable",
-    "unique_split",
-    "identity_resolved",
-    "unknown_row",
-    "garbled_label",
-    "negative",
-)
+# the emitters (transform.model.Fact) refuse any flag or method outside this same table
+METHODS = tuple(sorted(allowed("method")))
+FLAGS = tuple(sorted(allowed("flags")))
 # Identities of the spec that the reference file does not evaluate per document.
 SPEC_ONLY_IDENTITIES = (
     "S3_GROUP_SUBTOTALS",

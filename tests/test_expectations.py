@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from govreports.expectations.frames import add_row_checks, build_frames, template_year_deviation, value_kinds
+from govreports.expectations.suites import FLAGS, METHODS
+from govreports.transform.model import Fact, allowed
 from tests.validation_fixtures import check, fact, result, s4_group, tables
 
 gx_validate = pytest.importorskip("govreports.expectations.validate")
@@ -276,3 +280,54 @@ def test_cross_document_expectations(context, suite, row, expected):
     }
     frame = pd.DataFrame([base | row])
     assert gx_validate.validate_frames({suite: frame}, context).rules() == expected
+
+
+# How the code emits flags and methods (a new way of emitting one needs a pattern here).
+FLAG_EMITTERS = (
+    r"""\.flag\(\s*"(\w+)"\)""",
+    r"""flags=\["(\w+)"\]""",
+    r"""flags\.append\("(\w+)"\)""",
+    r"""\[\*flags, "(\w+)"\]""",
+    r"""CellValue\([^,()]+, \["(\w+)"\]""",
+    r"""flags = \S+, \("(\w+)",\)""",
+    r"""'(\w+)' AS flags""",
+)
+METHOD_EMITTERS = (r"""method="(\w+)"(?: if [\w.]+ else "(\w+)")?""", r"""'(\w+)' AS method""")
+EMITTING_PACKAGES = ("transform", "extract", "load", "pipelines")
+
+
+def _emitted(patterns: tuple[str, ...]) -> set[str]:
+    root = Path(__file__).resolve().parents[1]
+    found: set[str] = set()
+    for package in EMITTING_PACKAGES:
+        for path in (root / package).rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            for pattern in patterns:
+                for match in re.findall(pattern, text):
+                    found |= {m for m in (match if isinstance(match, tuple) else (match,)) if m}
+    return found
+
+
+def test_vocabulary_is_exactly_what_the_code_emits():
+    assert _emitted(FLAG_EMITTERS) == allowed("flags")
+    assert _emitted(METHOD_EMITTERS) == allowed("method")
+    assert set(FLAGS) == allowed("flags") and set(METHODS) == allowed("method")
+    assert {"derived", "prose", "garbled_cell", "ocr", "out_of_range", "manual"} <= set(FLAGS)
+
+
+def test_emitters_refuse_a_flag_or_method_outside_the_vocabulary():
+    with pytest.raises(ValueError, match=r"flags \['guessed'\] not in vocabulary.csv"):
+        Fact("s3.r_total.total", 1.0).flag("guessed")
+    with pytest.raises(ValueError, match=r"flags \['guessed'\]"):
+        Fact("s3.r_total.total", 1.0, flags=["blank", "guessed"])
+    with pytest.raises(ValueError, match=r"method \['guess'\]"):
+        Fact("s3.r_total.total", 1.0, method="guess")
+    assert Fact("s3.r_total.total", 0.0, method="narrative", flags=["prose"]).flag("ocr").flags == ["prose", "ocr"]
+
+
+def test_every_emitted_flag_passes_flags_known(context):
+    def every_flag(documents, facts, checks):
+        facts["flags"] = ",".join(FLAGS)
+        facts["method"] = "derived"
+
+    assert failing_rules(context, frames_after(every_flag), "facts") == set()

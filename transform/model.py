@@ -2,8 +2,41 @@
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+
+VOCABULARY_CSV = Path(__file__).resolve().parents[1] / "data" / "reference" / "vocabulary.csv"
+
+
+@dataclass(frozen=True)
+class Term:
+    """One allowed value of facts.flags or facts.method (data/reference/vocabulary.csv)."""
+
+    column: str
+    value: str
+    doubtful: bool
+    meaning: str
+
+
+@cache
+def vocabulary() -> tuple[Term, ...]:
+    with VOCABULARY_CSV.open(encoding="utf-8") as fh:
+        return tuple(Term(r["column"], r["value"], r["doubtful"] == "yes", r["meaning"]) for r in csv.DictReader(fh))
+
+
+@cache
+def allowed(column: str) -> frozenset[str]:
+    """The values of one column (flags | method) the pipeline may emit; Data Docs check against the same list."""
+    return frozenset(t.value for t in vocabulary() if t.column == column)
+
+
+def _check_terms(column: str, values: list[str] | tuple[str, ...]) -> None:
+    unknown = [v for v in values if v not in allowed(column)]
+    if unknown:
+        # a new flag or method must be documented before it is emitted, or every run's Data Docs fail
+        raise ValueError(f"{column} {unknown} not in {VOCABULARY_CSV.name}: add them there first")
 
 
 @dataclass(frozen=True)
@@ -35,7 +68,12 @@ class Fact:
     flags: list[str] = field(default_factory=list)
     reason: str | None = None
 
+    def __post_init__(self) -> None:
+        _check_terms("method", (self.method,))
+        _check_terms("flags", self.flags)
+
     def flag(self, *names: str) -> Fact:
+        _check_terms("flags", names)
         for n in names:
             if n not in self.flags:
                 self.flags.append(n)
