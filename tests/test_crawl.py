@@ -165,8 +165,8 @@ def test_status_table_counts_and_reasons(first: Crawl, portal: Portal) -> None:
     assert (status.not_parsed, status.skipped) == (0, 3)
     assert status.reasons == [
         f"{portal.base}{COLUMN}202101/t20210115_40001.html: HTTP 404",
-        f"{portal.base}/go/jyj2023: redirect to {portal.other_base}/jyj/2023.html host 127.0.0.2 is not allowed;"
-        " not followed",
+        f"{portal.base}/go/jyj2023: redirect to {portal.other_base}/jyj/2023.html"
+        f" origin {portal.other_base} is not allowed; not followed",
     ]
     text = format_status_table(first.run.statuses)
     assert text.splitlines()[0].split() == [
@@ -179,8 +179,8 @@ def test_skipped_links_name_the_reason(first: Crawl, portal: Portal) -> None:
     (crawl,) = first.run.crawls
     assert sorted(crawl.skipped) == [
         (f"{portal.base}/private/wjw2023.html", "not fetched: disallowed by robots.txt"),
-        (f"{portal.other_base}/files/P020240125_cz.pdf", "not fetched: host 127.0.0.2 is not allowed"),
-        (f"{portal.other_base}/xxgk/t20240101_1.html", "not fetched: host 127.0.0.2 is not allowed"),
+        (f"{portal.other_base}/files/P020240125_cz.pdf", f"not fetched: origin {portal.other_base} is not allowed"),
+        (f"{portal.other_base}/xxgk/t20240101_1.html", f"not fetched: origin {portal.other_base} is not allowed"),
     ]
 
 

@@ -11,10 +11,10 @@ from govreports.pipelines.crawl.discover import (
     attachment_links,
     decode_page,
     extract_links,
-    host_allowed,
     is_report_title,
     last_segment,
     normalize_url,
+    origin_allowed,
     pagination_urls,
     report_links,
 )
@@ -110,15 +110,21 @@ def test_single_page_has_no_pagination() -> None:
     assert pagination_urls('createPageHTML(1, 0, "index", "shtml")', [Link("http://h/", "首页")], "http://h/") == []
 
 
-def test_host_scope() -> None:
-    allowed = ["www.xx.gov.cn", "*.files.gov.cn"]
-    assert host_allowed("https://www.xx.gov.cn:8443/a", allowed)
-    assert host_allowed("http://WWW.XX.GOV.CN/a", allowed)
-    assert host_allowed("http://cdn.files.gov.cn/a.pdf", allowed)
-    assert host_allowed("http://files.gov.cn/a.pdf", allowed)
-    assert not host_allowed("http://xx.gov.cn/a", allowed)
-    assert not host_allowed("http://evilfiles.gov.cn/a", allowed)
-    assert not host_allowed("ftp://www.xx.gov.cn/a", allowed)
+def test_origin_scope() -> None:
+    allowed = ["www.xx.gov.cn", "*.files.gov.cn", "http://127.0.0.1:8080"]
+    assert origin_allowed("https://www.xx.gov.cn/a", allowed)
+    assert origin_allowed("http://WWW.XX.GOV.CN:80/a", allowed)
+    assert origin_allowed("http://cdn.files.gov.cn/a.pdf", allowed)
+    assert origin_allowed("http://files.gov.cn/a.pdf", allowed)
+    assert origin_allowed("http://127.0.0.1:8080/x", allowed)
+    assert not origin_allowed("https://www.xx.gov.cn:8443/a", allowed)  # another port is another origin
+    assert not origin_allowed("http://127.0.0.1:8081/x", allowed)
+    assert not origin_allowed("https://127.0.0.1:8080/x", allowed)  # and so is another scheme
+    assert not origin_allowed("http://127.0.0.1/x", allowed)
+    assert not origin_allowed("http://xx.gov.cn/a", allowed)
+    assert not origin_allowed("http://evilfiles.gov.cn/a", allowed)
+    assert not origin_allowed("ftp://www.xx.gov.cn/a", allowed)
+    assert not origin_allowed("http://www.xx.gov.cn:80a/a", allowed)  # malformed: no origin at all
 
 
 def test_last_segment_is_the_decoded_file_name() -> None:

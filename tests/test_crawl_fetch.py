@@ -32,7 +32,7 @@ def portal() -> Iterator[Portal]:
 
 
 def client_for(portal: Portal, politeness: Politeness = FAST) -> PoliteClient:
-    return PoliteClient(["127.0.0.1"], politeness)
+    return PoliteClient([portal.base], politeness)
 
 
 class FakeClock:
@@ -62,13 +62,33 @@ def test_backoff_doubles() -> None:
 
 
 def test_robots_rules_per_rfc_9309() -> None:
+    agent = "govreports-crawler"
     ok = robots_parser(Response("u", "u", 200, content=b"User-agent: *\nDisallow: /private/\n"))
-    assert ok is not None and not ok.can_fetch("govreports-crawler", "http://h/private/a.html")
-    assert ok.can_fetch("govreports-crawler", "http://h/xxgk/a.html")
+    assert ok is not None and not ok.can_fetch("http://h/private/a.html", agent)
+    assert ok.can_fetch("http://h/xxgk/a.html", agent)
     missing = robots_parser(Response("u", "u", 404, content=b""))
-    assert missing is not None and missing.can_fetch("govreports-crawler", "http://h/private/a.html")
+    assert missing is not None and missing.can_fetch("http://h/private/a.html", agent)
     assert robots_parser(Response("u", "u", 403, content=b"")) is None
     assert robots_parser(Response("u", "u", None, error="timeout")) is None
+
+
+def test_robots_wildcards_and_longest_match() -> None:
+    rules = b"User-agent: *\nDisallow: /*.pdf$\nDisallow: /xxgk/\nAllow: /xxgk/zfxxgknb/\n"
+    robots = robots_parser(Response("u", "u", 200, content=rules))
+    assert robots is not None
+    verdicts = {
+        url: robots.can_fetch(url, "govreports-crawler")
+        for url in ("http://h/a/b.pdf", "http://h/a/b.pdf?v=1", "http://h/a/b.pdfx", "http://h/xxgk/a.html")
+        + ("http://h/xxgk/zfxxgknb/index.html", "http://h/xxgk/zfxxgknb/P1.pdf")
+    }
+    assert verdicts == {
+        "http://h/a/b.pdf": False,
+        "http://h/a/b.pdf?v=1": True,  # `$` anchors the end of path and query
+        "http://h/a/b.pdfx": True,
+        "http://h/xxgk/a.html": False,
+        "http://h/xxgk/zfxxgknb/index.html": True,  # the longer Allow wins, wherever it is written
+        "http://h/xxgk/zfxxgknb/P1.pdf": True,  # that Allow is longer than /*.pdf$ too
+    }
 
 
 def test_identifying_user_agent_is_sent(portal: Portal) -> None:
@@ -131,14 +151,17 @@ def test_redirect_to_another_host_is_not_followed(portal: Portal) -> None:
     with client_for(portal) as client:
         resp = client.get(portal.base + "/go/jyj2023")
     assert resp.status == 302 and resp.content is not None and not resp.ok
-    assert resp.error == f"redirect to {portal.other_base}/jyj/2023.html host 127.0.0.2 is not allowed; not followed"
+    assert (
+        resp.error
+        == f"redirect to {portal.other_base}/jyj/2023.html origin {portal.other_base} is not allowed; not followed"
+    )
     assert portal.paths("other") == []
 
 
 def test_other_host_is_refused_without_a_request(portal: Portal) -> None:
     with client_for(portal) as client:
         resp = client.get(portal.other_base + "/xxgk/t20240101_1.html")
-    assert resp.error == "not fetched: host 127.0.0.2 is not allowed"
+    assert resp.error == f"not fetched: origin {portal.other_base} is not allowed"
     assert portal.requests() == []
 
 
@@ -178,7 +201,7 @@ def test_conditional_request_gets_304(portal: Portal) -> None:
 def test_robots_crawl_delay_raises_the_interval(portal: Portal) -> None:
     portal.routes["/robots.txt"] = Resource(body=b"User-agent: *\nCrawl-delay: 7\n", content_type="text/plain")
     clock = FakeClock()
-    client = PoliteClient(["127.0.0.1"], FAST, limiter=RateLimiter(clock=clock, sleep=clock.sleep))
+    client = PoliteClient([portal.base], FAST, limiter=RateLimiter(clock=clock, sleep=clock.sleep))
     with client:
         client.get(portal.base + COLUMN + "index.html")
         client.get(portal.base + COLUMN + "index_1.html")

@@ -94,7 +94,8 @@ def test_bundled_specs_load() -> None:
 def test_resolve_source_by_name_path_or_url(tmp_path: Path) -> None:
     assert resolve_source("pingtan").name == "pingtan"
     assert resolve_source(str(SITES_DIR / "pingtan.yaml")).name == "pingtan"
-    assert resolve_source("http://127.0.0.1:8/nb/").allowed_hosts == ["127.0.0.1"]
+    assert resolve_source("http://127.0.0.1:8/nb/").allowed_hosts == ["http://127.0.0.1:8"]
+    assert resolve_source("https://www.xx.gov.cn/nb/").allowed_hosts == ["www.xx.gov.cn"]
     with pytest.raises(SiteSpecError):
         resolve_source("no-such-site")
 
@@ -103,7 +104,7 @@ def test_configured_extra_host_is_crawled(portal: Portal, tmp_path: Path) -> Non
     spec = parse_spec(
         {
             "start_urls": [portal.listing_url],
-            "allowed_hosts": ["127.0.0.1", "127.0.0.2"],
+            "allowed_hosts": [portal.base, portal.other_base],
             "politeness": {"min_interval": 0, "backoff": 0},
         },
         "two-hosts",

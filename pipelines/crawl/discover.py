@@ -121,19 +121,54 @@ def pagination_urls(html: str, links: list[Link], page_url: str) -> list[str]:
     return list(dict.fromkeys(urls))
 
 
-def host_allowed(url: str, allowed_hosts: list[str]) -> bool:
-    """Exact host names, or '*.example.gov.cn' for a domain and its subdomains. Ports are ignored."""
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) with the scheme's default port filled in; None for a URL that is not
+    http(s) or does not parse (a port like '80a')."""
     parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return None
     host = (parts.hostname or "").lower()
-    if parts.scheme not in ("http", "https") or not host:
+    if parts.scheme not in DEFAULT_PORTS or not host:
+        return None
+    return parts.scheme, host, port or DEFAULT_PORTS[parts.scheme]
+
+
+def origin_text(url: str) -> str:
+    o = origin(url)
+    return f"{o[0]}://{o[1]}:{o[2]}" if o else url
+
+
+def origin_allowed(url: str, allowed: list[str]) -> bool:
+    """Whether the URL's origin (scheme, host and port) is one of `allowed`. An entry is an origin
+    ('http://127.0.0.1:8080', 'https://a.gov.cn'), a bare host ('www.xx.gov.cn': http on 80 and https
+    on 443, the pair portals move between) or '*.example.gov.cn' for a domain and its subdomains on
+    those default ports. Another port on an allowed host is another origin, never implied."""
+    o = origin(url)
+    return o is not None and any(_entry_admits(entry.lower(), o) for entry in allowed)
+
+
+def _entry_admits(entry: str, o: tuple[str, str, int]) -> bool:
+    scheme, host, port = o
+    if "://" in entry:
+        return origin(entry) == o
+    if port != DEFAULT_PORTS[scheme]:
         return False
-    for allowed in allowed_hosts:
-        allowed = allowed.lower()
-        if allowed.startswith("*.") and (host == allowed[2:] or host.endswith(allowed[1:])):
-            return True
-        if host == allowed:
-            return True
-    return False
+    if entry.startswith("*."):
+        return host == entry[2:] or host.endswith(entry[1:])
+    return host == entry
+
+
+def allowed_entry(url: str) -> str:
+    """The allowed_hosts entry a start URL implies: its bare host on a default port, else its origin."""
+    o = origin(url)
+    if o is None:
+        return urlsplit(url).hostname or ""
+    return o[1] if o[2] == DEFAULT_PORTS[o[0]] else f"{o[0]}://{o[1]}:{o[2]}"
 
 
 def last_segment(url: str) -> str:

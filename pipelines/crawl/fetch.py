@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
-from urllib.robotparser import RobotFileParser
 
 import httpx
+from protego import Protego
 
 from govreports.extract.limits import limit
 from govreports.pipelines import __version__
@@ -24,7 +24,7 @@ from govreports.pipelines.crawl.content_coding import (
     BodyTooLarge,
     BoundedDecoder,
 )
-from govreports.pipelines.crawl.discover import host_allowed
+from govreports.pipelines.crawl.discover import origin_allowed, origin_text
 
 USER_AGENT = f"govreports-crawler/{__version__} (+https://github.com/govreports/govreports; open-data research)"
 ROBOTS_AGENT = "govreports-crawler"
@@ -132,7 +132,7 @@ class PoliteClient:
         self.on_robots = on_robots
         self.limiter = limiter or RateLimiter()
         self.sleep = sleep
-        self._robots: dict[str, RobotFileParser | None] = {}
+        self._robots: dict[str, Protego | None] = {}
         self._robots_errors: dict[str, str] = {}
         self._robots_lock = threading.Lock()
         self._slots: dict[str, threading.BoundedSemaphore] = {}
@@ -158,12 +158,15 @@ class PoliteClient:
     # --- public ---------------------------------------------------------------------------------------------
 
     def refusal(self, url: str) -> str | None:
-        """Why `url` must not be fetched (other host, robots.txt), or None."""
-        if not host_allowed(url, self.allowed_hosts):
-            return f"not fetched: host {urlsplit(url).hostname} is not allowed"
+        """Why `url` must not be fetched (malformed, another origin, robots.txt), or None."""
+        malformed = url_problem(url)
+        if malformed:
+            return f"not fetched: malformed URL ({malformed})"
+        if not origin_allowed(url, self.allowed_hosts):
+            return f"not fetched: origin {origin_text(url)} is not allowed"
         if self.p.obey_robots and not self.robots_allow(url):
-            if self._robots.get(host_key(url)) is None:
-                why = self._robots_errors.get(host_key(url))
+            if self._robots.get(origin_text(url)) is None:
+                why = self._robots_errors.get(origin_text(url))
                 return f"not fetched: robots.txt could not be read ({why}); treated as disallow-all"
             return "not fetched: disallowed by robots.txt"
         return None
@@ -192,13 +195,14 @@ class PoliteClient:
 
     def robots_allow(self, url: str) -> bool:
         parser = self._robots_for(url)
-        return parser is not None and parser.can_fetch(ROBOTS_AGENT, url)
+        return parser is not None and parser.can_fetch(url, ROBOTS_AGENT)
 
     # --- internals ------------------------------------------------------------------------------------------
 
-    def _robots_for(self, url: str) -> RobotFileParser | None:
-        """Parsed robots.txt of the URL's host; None means 'fetch nothing' (robots unreachable, 401/403)."""
-        key = host_key(url)
+    def _robots_for(self, url: str) -> Protego | None:
+        """Parsed robots.txt of the URL's origin (RFC 9309 scopes it so); None means 'fetch nothing'
+        (robots unreachable, 401/403). Crawl-delay applies to the host, whose rate is limited as one."""
+        key = origin_text(url)
         with self._robots_lock:
             if key in self._robots:
                 return self._robots[key]
@@ -214,7 +218,7 @@ class PoliteClient:
             if parser is not None:
                 delay = parser.crawl_delay(ROBOTS_AGENT)
                 if delay:
-                    self._delay[key] = min(float(delay), self.p.max_crawl_delay)
+                    self._delay[host_key(url)] = min(float(delay), self.p.max_crawl_delay)
             return parser
 
     def _interval(self, key: str) -> float:
@@ -297,6 +301,20 @@ class PoliteClient:
         return resp
 
 
+def url_problem(url: str) -> str | None:
+    """Why httpx would refuse the URL (a port like '80a', a bad host), or None: checked before any request,
+    so one bad link on a page is skipped instead of failing the portal."""
+    try:
+        httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        return str(exc)
+    try:
+        _ = urlsplit(url).port  # the standard library's own check (used for the origin)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
 def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
     headers = {}
     if etag:
@@ -306,15 +324,13 @@ def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str
     return headers
 
 
-def robots_parser(resp: Response) -> RobotFileParser | None:
-    """RFC 9309: 4xx means no rules (except 401/403: everything disallowed); unreachable means disallow all."""
-    parser = RobotFileParser()
+def robots_parser(resp: Response) -> Protego | None:
+    """RFC 9309 rules (wildcards, `$`, the longest match wins), by protego: a 4xx means no rules (except
+    401/403: everything disallowed); unreachable means disallow all."""
     if resp.status == 200 and resp.content is not None:
-        parser.parse(resp.content.decode("utf-8", errors="replace").splitlines())
-        return parser
+        return Protego.parse(resp.content.decode("utf-8", errors="replace"))
     if resp.status in (401, 403):
         return None
     if resp.status is not None and 400 <= resp.status < 500:
-        parser.parse([])
-        return parser
+        return Protego.parse("")
     return None

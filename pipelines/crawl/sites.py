@@ -5,7 +5,7 @@ A spec (every key but start_urls is optional):
 
     name: pingtan
     start_urls: [https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/]
-    allowed_hosts: [www.pingtan.gov.cn]        # default: the hosts of start_urls
+    allowed_hosts: [www.pingtan.gov.cn]        # origins; default: those of start_urls (see origin_allowed)
     link_selector: "ul.list a"                 # where report links are on a listing page
     next_selector: "a.next"                    # pagination anchors (besides 下一页 and the TRS pager)
     attachment_selector: "div.article a"       # where attachments are on a report page
@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from govreports.data import SITES_DIR
-from govreports.pipelines.crawl.discover import REPORT_TITLE
+from govreports.pipelines.crawl.discover import REPORT_TITLE, allowed_entry
 from govreports.pipelines.crawl.fetch import Politeness
 
 
@@ -48,10 +48,10 @@ class SiteSpec:
 
 
 def generic_spec(url: str) -> SiteSpec:
-    """A listing URL with the generic rules: its own host only."""
+    """A listing URL with the generic rules: its own origin only."""
     if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
         raise SiteSpecError(f"not an http(s) URL: {url!r}")
-    return SiteSpec(name=url, start_urls=[url], allowed_hosts=[urlsplit(url).hostname or ""])
+    return SiteSpec(name=url, start_urls=[url], allowed_hosts=[allowed_entry(url)])
 
 
 def parse_spec(data: dict, origin: str) -> SiteSpec:
@@ -72,7 +72,7 @@ def parse_spec(data: dict, origin: str) -> SiteSpec:
         spec,
         name=str(data.get("name") or origin),
         start_urls=urls,
-        allowed_hosts=[str(h) for h in data.get("allowed_hosts") or {urlsplit(u).hostname for u in urls}],
+        allowed_hosts=[str(h) for h in data.get("allowed_hosts") or dict.fromkeys(map(allowed_entry, urls))],
         link_selector=data.get("link_selector") or spec.link_selector,
         next_selector=data.get("next_selector"),
         attachment_selector=data.get("attachment_selector") or spec.attachment_selector,
