@@ -156,8 +156,53 @@ def add_row_checks(wide: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def build_frames(documents: pd.DataFrame, facts: pd.DataFrame, checks: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Every frame a run validates, keyed by suite name."""
+# Shown first for every failing row (Data Docs, the summary page): which document, and what to run.
+LABEL_COLUMNS = ("document", "explain")
+EXPLAIN_PREFIX = 12  # doc_id characters `govreports explain` needs (it takes a unique prefix)
+
+
+def _known(value) -> bool:
+    return value is not None and not (isinstance(value, float) and pd.isna(value)) and value is not pd.NA
+
+
+def document_name(agency, report_year, file_name) -> str:
+    """How a person finds a document: agency, report year and file, 'unknown' where the pipeline has none."""
+    year = f"{int(report_year)}年" if _known(report_year) else "year unknown"
+    return " ".join([agency if _known(agency) and agency else "agency unknown", year, str(file_name)])
+
+
+def document_names(documents: pd.DataFrame) -> dict[str, str]:
+    """doc_id -> document_name, from a frame with doc_id, agency, report_year and file_name."""
+    return {
+        r.doc_id: document_name(r.agency, r.report_year, r.file_name)
+        for r in documents[["doc_id", "agency", "report_year", "file_name"]].itertuples()
+        if isinstance(r.doc_id, str)
+    }
+
+
+def explain_command(doc_id: str, out_dir: Path | None = None) -> str:
+    out = f" --out {Path(out_dir).resolve()}" if out_dir is not None else ""
+    return f"govreports explain {doc_id[:EXPLAIN_PREFIX]}{out}"
+
+
+def add_labels(frame: pd.DataFrame, names: dict[str, str], out_dir: Path | None = None) -> pd.DataFrame:
+    """The frame with `document` and `explain` columns (null where the row has no doc_id)."""
+    if "doc_id" not in frame.columns:
+        return frame
+    ids = frame["doc_id"]
+    distinct = [d for d in ids.dropna().unique() if isinstance(d, str)]
+    out = frame.copy()
+    # a few hundred documents over millions of facts: build each label once
+    missing = "document {} not in the warehouse"
+    out["document"] = ids.map({d: names.get(d, missing.format(d[:EXPLAIN_PREFIX])) for d in distinct})
+    out["explain"] = ids.map({d: explain_command(d, out_dir) for d in distinct})
+    return out
+
+
+def build_frames(
+    documents: pd.DataFrame, facts: pd.DataFrame, checks: pd.DataFrame, out_dir: Path | None = None
+) -> dict[str, pd.DataFrame]:
+    """Every frame a run validates, keyed by suite name, each row labelled with its document."""
     facts = enrich_facts(facts)
     frames = {
         "documents": enrich_documents(documents),
@@ -167,7 +212,8 @@ def build_frames(documents: pd.DataFrame, facts: pd.DataFrame, checks: pd.DataFr
     sections = sections_of(facts["key"])
     for section in SECTIONS:
         frames[f"wide_{section}"] = wide_table(facts, section, sections)
-    return frames
+    names = document_names(documents)
+    return {suite: add_labels(frame, names, out_dir) for suite, frame in frames.items()}
 
 
 def read_run_tables(out_dir: Path, doc_ids: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -196,19 +242,28 @@ CROSS_DOC_FRAMES = {
 
 
 def read_cross_doc(out_dir: Path, doc_ids: list[str]) -> dict[str, pd.DataFrame]:
+    """The cross-document frames, labelled (their rows may name documents of earlier runs)."""
     from govreports.load.warehouse import connect
 
     ids = pd.DataFrame({"doc_id": pd.Series(sorted(set(doc_ids)), dtype=object)})
     con = connect(Path(out_dir))
     try:
         con.register("run_ids", ids)
-        return {name: con.execute(sql).df() for name, sql in CROSS_DOC_FRAMES.items()}
+        frames = {name: con.execute(sql).df() for name, sql in CROSS_DOC_FRAMES.items()}
+        named = pd.concat([f["doc_id"] for f in frames.values()] + [ids["doc_id"]]).dropna().unique()
+        con.register("named_ids", pd.DataFrame({"doc_id": pd.Series(named, dtype=object)}))
+        documents = con.execute(
+            "SELECT doc_id, agency, report_year, file_name FROM documents "
+            "WHERE doc_id IN (SELECT doc_id FROM named_ids)"
+        ).df()
     finally:
         con.close()
+    names = document_names(documents)
+    return {name: add_labels(frame, names, out_dir) for name, frame in frames.items()}
 
 
 def load_frames(out_dir: Path, doc_ids: list[str]) -> dict[str, pd.DataFrame]:
-    return build_frames(*read_run_tables(out_dir, doc_ids)) | read_cross_doc(out_dir, doc_ids)
+    return build_frames(*read_run_tables(out_dir, doc_ids), out_dir=out_dir) | read_cross_doc(out_dir, doc_ids)
 
 
 def empty_tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

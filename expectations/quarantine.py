@@ -137,7 +137,7 @@ def _check_row(failure, check: dict, doc: dict, now: dt.datetime) -> dict:
 
 def rows_from_failures(failures: list, frames: dict[str, pd.DataFrame]) -> list[dict]:
     """Quarantine rows for the critical failures of documents, facts and checks (one per offending row)."""
-    from govreports.expectations.suites import CRITICAL, index_columns
+    from govreports.expectations.suites import CRITICAL, row_keys
 
     now = dt.datetime.now(dt.UTC)
     docs = _documents_by_id(frames)
@@ -145,7 +145,7 @@ def rows_from_failures(failures: list, frames: dict[str, pd.DataFrame]) -> list[
     for failure in failures:
         if failure.severity != CRITICAL or failure.suite not in ("documents", "facts", "checks"):
             continue
-        for match in _matching_rows(frames[failure.suite], failure.rows, index_columns(failure.suite)):
+        for match in _matching_rows(frames[failure.suite], failure.rows, row_keys(failure.suite)):
             doc = docs.get(match.get("doc_id"), {})
             if failure.suite == "documents":
                 rows.append(_document_row(failure, match, now))

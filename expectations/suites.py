@@ -23,7 +23,7 @@ import great_expectations.expectations as gxe
 import pandas as pd
 from great_expectations.expectations.row_conditions import Column
 
-from govreports.expectations.frames import FIRST_REPORT_YEAR, SECTIONS, TEMPLATE_YEARS, value_kinds
+from govreports.expectations.frames import FIRST_REPORT_YEAR, LABEL_COLUMNS, SECTIONS, TEMPLATE_YEARS, value_kinds
 from govreports.extract import FORMAT_OF_SUFFIX
 from govreports.transform.model import allowed
 from govreports.transform.reference import TEMPLATES, reference
@@ -70,11 +70,17 @@ class Rule:
         return exp
 
 
-def index_columns(suite: str) -> list[str]:
-    """Columns Data Docs and the quarantine show for each failing row."""
+def row_keys(suite: str) -> list[str]:
+    """The columns that identify a failing row (the quarantine matches on these)."""
     if suite.startswith("wide_"):
         return ["doc_id", *(f"_{name}_keys" for name in WIDE_ROW_CHECKS)]
     return INDEX_COLUMNS[suite]
+
+
+def index_columns(suite: str, frame: pd.DataFrame | None = None) -> list[str]:
+    """Columns Data Docs show for each failing row: the document's name and explain command first."""
+    labels = [c for c in LABEL_COLUMNS if frame is None or c in frame.columns]
+    return [*labels, *row_keys(suite)]
 
 
 def last_plausible_year() -> int:

@@ -122,7 +122,7 @@ def validate_frame(context, suite: str, frame: pd.DataFrame, run_id: RunIdentifi
         gx.Checkpoint(
             name=suite,
             validation_definitions=[definition],
-            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index_columns(suite)},
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index_columns(suite, frame)},
         )
     )
     outcome = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=run_id)

@@ -199,7 +199,28 @@ def test_failure_names_the_offending_rows(context):
     [failure] = outcome.failures
     assert failure.severity == "critical"
     assert failure.expectation == "expect_column_values_to_be_between"
-    assert [(r["doc_id"], r["key"]) for r in failure.rows] == [(frames["documents"].doc_id[0], "s4.review_upheld")]
+    doc = frames["documents"].doc_id[0]
+    assert [(r["doc_id"], r["key"]) for r in failure.rows] == [(doc, "s4.review_upheld")]
+    assert [(r["document"], r["explain"]) for r in failure.rows] == [
+        ("洪泽区人民政府 2023年 a_2023.html", f"govreports explain {doc[:12]}")
+    ]
+
+
+def test_rows_are_labelled_with_agency_year_file_and_the_explain_command(tmp_path):
+    documents, facts, checks = tables(baseline())
+    documents.loc[2, "agency"] = None
+    documents.loc[2, "report_year"] = None
+    frames = build_frames(documents, facts, checks, out_dir=tmp_path)
+    docs = frames["documents"]
+    assert docs["document"].tolist() == [
+        "洪泽区人民政府 2023年 a_2023.html",
+        "洪泽区人民政府 2019年 b_2019.html",
+        "agency unknown year unknown c_2016.txt",
+    ]
+    assert docs["explain"].tolist() == [f"govreports explain {d[:12]} --out {tmp_path.resolve()}" for d in docs.doc_id]
+    assert frames["facts"].groupby("doc_id")["document"].nunique().tolist() == [1, 1, 1]
+    assert set(frames["wide_s4"]["document"]) == {"洪泽区人民政府 2023年 a_2023.html"}
+    assert gx_validate.index_columns("facts") == ["document", "explain", "doc_id", "key"]
 
 
 def _wide_s4(**cells) -> pd.DataFrame:
