@@ -68,8 +68,9 @@ VALUE_SEMANTICS = {
     "`flags` and `reason` say which",
     "derived": "method `derived`: a subtotal computed from printed parts (s3.r_denied, s3.r_unable, s3.r_rejected, "
     "and s3.r_other for the 2021 format); never printed in the source",
-    "units": "counts in 件/条/次/人 are integers; s2.art20_8.admin_fees.fee_amount_wan_yuan and legacy money rows are "
-    "万元 (decimal); s2.art20_9 procurement_amount keeps the printed unit in facts.unit",
+    "units": "counts in 件/条/次/人 are integers; amounts (s2.art20_8 fee_amount_wan_yuan, s2.art20_9 "
+    "procurement_amount, legacy fee and budget rows) are normalised to 万元 (legacy.fee_waiver_amount_yuan: 元) "
+    "whatever unit the source prints; facts.unit keeps the printed unit, flag unit_assumed when none was printed",
     "measure": "the key a value lines up with across templates in the `series` view; series_relation says how "
     "comparable it is (approximate values must not be compared as equal)",
 }

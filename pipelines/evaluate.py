@@ -28,6 +28,7 @@ from govreports.extract import FORMAT_OF_SUFFIX
 from govreports.transform.document import process_document
 from govreports.transform.model import DocumentResult, Fact, InputDoc
 from govreports.transform.reference import reference
+from govreports.transform.units import is_unit_factor
 
 COUNTED_LEVELS = ("official", "structural")
 META_FIELDS = ("doc_type", "template", "report_year", "agency", "published_date")
@@ -41,6 +42,7 @@ class Tally:
     expected: int = 0
     exact: int = 0
     wrong: int = 0
+    unit_factor_off: int = 0  # wrong by exactly a unit factor (元 read as 万元 …): counted in `wrong` too
     missing: int = 0
     nonzero_expected: int = 0
     nonzero_exact: int = 0
@@ -205,6 +207,7 @@ def score_facts(expected: dict, got: dict[str, Fact], tally: Tally, score: DocSc
             tally.nonzero_exact += want != 0
         else:
             tally.wrong += 1
+            tally.unit_factor_off += is_unit_factor(fact.value, want)
             score.wrong_keys.append(key)
     for key in expected.get("blank_cells", []):
         tally.blank_expected += 1
@@ -317,6 +320,7 @@ def tally_table(title: str, groups: dict[str, Tally]) -> Table:
         "cells exact",
         "non-zero exact",
         "wrong",
+        "unit off",
         "missing",
         "false pos.",
         "blank ok",
@@ -330,6 +334,7 @@ def tally_table(title: str, groups: dict[str, Tally]) -> Table:
             pct(g.exact, g.expected),
             pct(g.nonzero_exact, g.nonzero_expected),
             str(g.wrong),
+            str(g.unit_factor_off),
             str(g.missing),
             str(g.false_positive),
             pct(g.blank_ok, g.blank_expected),
@@ -371,7 +376,7 @@ def print_report(report: EvalReport, console: Console, worst: int = 10) -> None:
         console.print(meta_table(variations, "Document fields and identities by variation"))
     console.print(
         f"narrative facts (stretch goal): {pct(total.narrative_exact, total.narrative_expected)}; "
-        f"documents with an error: {total.errors}"
+        f"documents with an error: {total.errors}; values off by a unit factor: {total.unit_factor_off}"
     )
     bad = sorted(
         (d for d in report.docs if d.tally.accuracy < 1 or d.meta_wrong or d.tally.false_positive), key=worst_first

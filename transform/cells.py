@@ -11,12 +11,13 @@ from functools import cache
 from pathlib import Path
 
 from govreports.transform.model import Fact
+from govreports.transform.units import money_units
 
 RANGES_CSV = Path(__file__).resolve().parents[1] / "data" / "reference" / "value_ranges.csv"
 
 DASHES = {"—", "——", "-", "--", "－", "─", "/", "／", "\\", "无", "–", "———"}
 NUMBER = re.compile(r"^(?P<num>[-+]?\d[\d,]*(?:\.\d+)?)(?P<rest>.*)$")
-UNITS = ("万元", "元", "件", "个", "项", "条", "次", "人次", "人", "篇")
+UNITS = (*money_units(), "件", "个", "项", "条", "次", "人次", "人", "篇")  # money first: '万元' before '元'
 # Minus signs other than '-' that NFKC leaves alone (U+2212 minus, figure dash, en dash, small hyphen-minus)
 FOREIGN_MINUS = re.compile(r"^[\u2212\u2012\u2013\ufe63](?=\s*\d)")
 # spellings float() would accept but a printed report never means: exponents, hex, NaN, infinity

@@ -23,6 +23,7 @@ from govreports.transform.narrative import narrative_facts
 from govreports.transform.reference import reference
 from govreports.transform.runtogether import facts_from_text
 from govreports.transform.tables import TableMapper
+from govreports.transform.units import normalise_amounts
 
 FORMATS = FORMAT_OF_SUFFIX
 
@@ -145,7 +146,7 @@ def transform(document: dict, ex: Extracted, raw: bytes = b"") -> DocumentResult
         meta_sources=found.meta_sources,
     )
     ref = reference()
-    facts = [check_range(f) for f in map_facts(ex, found)]
+    facts = [check_range(f) for f in normalise_amounts(map_facts(ex, found), ref)]
     if ocred:
         facts = confirm_by_identities(ocr.distrust_unsure(facts), found.template, ref, flag="unreadable")
     facts = add_derived(facts, ref)

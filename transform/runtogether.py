@@ -58,6 +58,7 @@ from govreports.transform.tables import (
     UNIT_CELLS,
     best_legacy_row,
 )
+from govreports.transform.units import is_money, money_units, unit_in_text
 
 VALUE_TOKEN = r"-?\d+(?:\.\d+)?|[—－–─]+"
 VALUE_RUN = re.compile(rf"(?:{VALUE_TOKEN})(?:[ \u00a0\u3000]*(?:{VALUE_TOKEN}))*")
@@ -68,8 +69,7 @@ OPENERS = "(（[【「"
 MAX_PARENTHETICAL = 40  # an opener further back than this was never closed (a typo), not a parenthetical
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ENUMERATOR = re.compile(r"[（(][一二三四五六七八九十]+[）)]|[一二三四五六七八九十]+、|\d+[.、．](?!\d)")
-PRINTED_UNIT = re.compile(r"^\s*(万元|元)")
-MONEY_UNITS = ("万元", "元")
+PRINTED_UNIT = re.compile(rf"^\s*({'|'.join(map(re.escape, money_units()))})")  # '809100元': the unit after a run
 FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９．－", "0123456789.-")
 UNIT_SUFFIXES = tuple(sorted((u for u in UNIT_CELLS if u not in ("单位", "计量单位")), key=len, reverse=True))
 LEGACY_UNIT_HEADERS = tuple(u for u in UNIT_CELLS if "单位" in u)
@@ -565,6 +565,7 @@ class TextReader:
     legacy_roles: tuple[str, ...] = ("value",)
     legacy_parent: str = ""
     taken: set[str] = field(default_factory=set)
+    s2_unit: str | None = None  # money unit the section 二 block's header prints ('采购总金额（元）')
 
     @property
     def gov(self) -> bool:
@@ -582,6 +583,8 @@ class TextReader:
 
     def feed(self, seg: Segment) -> None:
         label = self.header(seg.label)
+        if self.state == "s2":  # the block's header line ('采购总金额（元）') or the first row's label
+            self.s2_unit = unit_in_text(label) or self.s2_unit
         if not seg.run:
             return
         handler = {"s2": self.s2_row, "s3": self.s3_row, "s4": self.s4_row, "legacy": self.legacy_row}
@@ -598,6 +601,7 @@ class TextReader:
                 numeral = titles[-1].group(1)
                 number = sum(CN_NUMBERS.get(ch, 0) for ch in numeral)
                 self.block = f"art20_{number}" if f"art20_{number}" in self.ref.blocks(self.template) else None
+                self.s2_unit = None
                 self.state = "s2" if self.block else None
                 return normed[titles[-1].end() :]
             if names_columns(normed, column_labels(self.ref, self.template, "s4")):
@@ -625,7 +629,6 @@ class TextReader:
             return
         columns = self.ref.columns_for(self.template, "s2", self.block)
         printed = PRINTED_UNIT.match(seg.after)
-        header_unit = next((c.unit for c in columns if c.unit in MONEY_UNITS), None)
         self.plans.append(
             RowPlan(
                 keys=tuple(f"{spec.key}.{c.column_key}" for c in columns),
@@ -633,7 +636,7 @@ class TextReader:
                 run=seg.run,
                 label=printed_label,
                 line=seg.line,
-                unit=printed.group(1) if printed else header_unit,
+                unit=printed.group(1) if printed else self.s2_unit,
             )
         )
 
@@ -682,6 +685,7 @@ class TextReader:
     # -- legacy statistics tables -----------------------------------------------------------
     def legacy_row(self, label: str, seg: Segment) -> None:
         text, unit = strip_unit(label.strip())
+        unit = unit or unit_in_text(text)
         if not text:
             return
         candidates = self.ref.rows_for("legacy_stats", "legacy")
@@ -704,7 +708,7 @@ class TextReader:
                 self.legacy_parent = spec.label
         self.taken.add(key)
         row_unit = unit or (spec.unit if known else "")
-        kind = "decimal" if row_unit in MONEY_UNITS or not known else "count"  # unknown rows: allow decimals
+        kind = "decimal" if is_money(row_unit) or not known else "count"  # unknown rows: allow decimals
         self.plans.append(
             RowPlan(
                 keys=tuple(key if role == "value" else "" for role in self.legacy_roles),
@@ -712,7 +716,7 @@ class TextReader:
                 run=seg.run,
                 label=text,
                 line=seg.line,
-                unit=unit if unit in MONEY_UNITS else None,
+                unit=unit if is_money(unit) else None,
                 flags=flags,
             )
         )

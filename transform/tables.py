@@ -19,6 +19,7 @@ from govreports.transform.geometry import center, centers_from_rows, cluster, pl
 from govreports.transform.labels import best_similarity, norm, similarity
 from govreports.transform.model import Fact
 from govreports.transform.reference import S3_COLUMNS, ColumnSpec, Reference, RowSpec, detection_rules
+from govreports.transform.units import is_money, money_units, unit_in_text
 
 
 def headers(kind: str) -> list[str]:
@@ -32,7 +33,7 @@ LEGACY_SKIP_HEADERS = tuple(headers("legacy_skip"))
 
 BLOCK_TITLE = re.compile(r"第二十条第\(([一二三四五六七八九十]+)\)项")
 CN_NUMBERS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
-UNIT_CELLS = {"条", "件", "次", "篇", "个", "人", "人次", "万元", "元", "项", "单位", "计量单位"}
+UNIT_CELLS = {"条", "件", "次", "篇", "个", "人", "人次", *money_units(), "项", "单位", "计量单位"}
 UNSPLIT = re.compile(r"^(?P<label>.*?[^\d\s.,])\s+(?P<num>[-+]?\d[\d,]*(?:\.\d+)?)$")
 MIN_ROW_MATCH = 0.6
 
@@ -121,6 +122,7 @@ class TableMapper:
     block: str | None = None
     s2_positions: dict[int, ColumnSpec] = field(default_factory=dict)
     s2_centers: list[tuple[ColumnSpec, float]] = field(default_factory=list)  # layout text: header columns
+    s2_units: dict[str, str | None] = field(default_factory=dict)  # column key → money unit its header prints
     s3_positions: dict[int, str] = field(default_factory=dict)
     s3_rows: list[ObservedRow] = field(default_factory=list)
     legacy_value_col: int | None = None
@@ -189,6 +191,7 @@ class TableMapper:
         self.mode = "s2" if self.block else None
         self.s2_positions = {}
         self.s2_centers = []
+        self.s2_units = {}
 
     def s2_row(self, row: Row) -> None:
         columns = self.s2_columns()
@@ -198,6 +201,7 @@ class TableMapper:
         if header or any(norm(c) == "信息内容" for c in row.texts()):
             if header:
                 self.s2_positions = header
+                self.s2_units = {col.column_key: unit_in_text(row.cells[i]) for i, col in header.items()}
                 if row.spans:
                     self.s2_page = row.page
                     self.s2_centers = sorted(((col, center(row.spans[i])) for i, col in header.items()),
@@ -209,7 +213,8 @@ class TableMapper:
             return
         assigned = self.assign_s2(row, split, columns)
         for col, (ci, text) in assigned.items():
-            self.emit(f"{spec.key}.{col.column_key}", text, row, ci, split, method="table")
+            unit = self.s2_units.get(col.column_key)
+            self.emit(f"{spec.key}.{col.column_key}", text, row, ci, split, method="table", header_unit=unit)
 
     def assign_s2(self, row: Row, split: SplitRow, columns: list[ColumnSpec]) -> dict[ColumnSpec, tuple[int, str]]:
         if self.s2_positions:
@@ -435,7 +440,9 @@ class TableMapper:
         return {f.key for f in self.facts}
 
     # -- output -------------------------------------------------------------------------
-    def emit(self, key: str, text: str, row: Row, col: int, split: SplitRow, method: str) -> Fact:
+    def emit(
+        self, key: str, text: str, row: Row, col: int, split: SplitRow, method: str, header_unit: str | None = None
+    ) -> Fact:
         cell = parse_cell(text) or CellValue(None, ["unreadable"], reason=f"not a number: {text!r}")
         fact = Fact(
             key=key,
@@ -447,13 +454,21 @@ class TableMapper:
             col_index=col,
             raw_label=split.full_label,
             raw_text=text,
-            unit=cell.unit or (split.unit if split.unit in ("元", "万元") else None),
+            unit=printed_unit(cell, split, header_unit),
             note=cell.note,
             flags=list(cell.flags),
             reason=cell.reason,
         )
         self.facts.append(fact)
         return fact
+
+
+def printed_unit(cell: CellValue, split: SplitRow, header_unit: str | None) -> str | None:
+    """The unit printed nearest the value: in the cell, the row's unit cell or label, else the column header."""
+    if cell.unit:
+        return cell.unit
+    row_unit = split.unit if is_money(split.unit) else unit_in_text(split.full_label)
+    return row_unit or header_unit
 
 
 def best_row(split: SplitRow, rows: list[RowSpec]) -> tuple[RowSpec | None, float]:

@@ -27,6 +27,8 @@ from govreports.pipelines.generate.layout import (
 )
 from govreports.pipelines.generate.split import ambiguous_positions, ambiguous_spaced, group_totals, total_is_sum
 from govreports.pipelines.generate.values import failing_identities, gov_values, legacy_values
+from govreports.transform.reference import reference
+from govreports.transform.units import PRECISION, amount_keys, units
 
 RUN_RULES = {"s3": total_is_sum, "s4": group_totals}
 EXTENSIONS = {"html": "html", "pdf": "pdf", "text": "txt", "docx": "docx", "xlsx": "xlsx", "pdf_layout": "txt"}
@@ -84,7 +86,24 @@ def draw_values(plan: Plan, rng: random.Random) -> dict:
     if p.procurement_unit == "万元" and "s2.art20_9.gov_central_procurement.procurement_amount" in values:
         key = "s2.art20_9.gov_central_procurement.procurement_amount"
         values[key] = round(values[key] / 10000, 2)
+    if p.fees_unit == "元":  # fees and budgets drawn in 万元, printed in 元
+        for key in fee_keys() & set(values):
+            values[key] = round(values[key] * 10000, 2)
     return break_identity(values, plan.inconsistency, rng)
+
+
+def fee_keys() -> set[str]:
+    """Amount keys drawn in 万元 (all but procurement, which values.py draws in 元)."""
+    amounts = amount_keys(reference())
+    return {k for k, a in amounts.items() if a.spec_unit == "万元" and not k.endswith(".procurement_amount")}
+
+
+def in_spec_unit(cell: Cell) -> float:
+    """The number a cell prints, in its key's spec unit (809100 printed in 元 → 80.91 万元)."""
+    if not cell.unit or cell.value is None:
+        return cell.value
+    spec = amount_keys(reference())[cell.key].spec_unit
+    return round(cell.value * units()[cell.unit].yuan / units()[spec].yuan, PRECISION)
 
 
 def break_identity(values: dict, which: str | None, rng: random.Random) -> dict:
@@ -258,7 +277,7 @@ def expected_of(plan: Plan, doc: Doc, meta: dict, ambiguous: list[str], narrativ
         if cell.value is None:
             blanks.append(cell.key)
         else:
-            facts[cell.key] = as_json_number(cell.value)
+            facts[cell.key] = as_json_number(in_spec_unit(cell))
     printed = {**facts, **dict.fromkeys(blanks, 0)}
     failing = (
         failing_identities(printed, plan.kind) if plan.template in ("gov_2021", "gov_2019", "legacy_stats") else []
@@ -281,7 +300,7 @@ def expected_of(plan: Plan, doc: Doc, meta: dict, ambiguous: list[str], narrativ
         "narrative_facts": {k: as_json_number(v) for k, v in narrative.items()},
         "ambiguous_cells": ambiguous,
         "expected_failing_identities": failing,
-        "notes": notes_of(plan, meta, is_page),
+        "notes": notes_of(plan, doc, meta, is_page),
     }
 
 
@@ -304,11 +323,15 @@ def source_format(plan: Plan) -> str:
     return f"txt (generated text capture, cells {plan.text_style})"
 
 
-def notes_of(plan: Plan, meta: dict, is_page: bool) -> str:
+def notes_of(plan: Plan, doc: Doc, meta: dict, is_page: bool) -> str:
     date_note = "published_date from the page metadata" if is_page else "published_date from the signature"
     parts = [f"Generated (pipelines/generate). Variations: {', '.join(plan.variations) or 'none'}.", date_note + "."]
-    if plan.printing.procurement_unit and plan.kind == "gov_2019":
-        parts.append(f"采购总金额 recorded as printed, in {plan.printing.procurement_unit}.")
+    if plan.printing.procurement_unit == "万元" and plan.kind == "gov_2019":
+        parts.append("采购总金额 recorded as printed, in 万元.")
+    printed_yuan = [c.key for c in doc.value_cells() if c.unit]
+    if printed_yuan:
+        where = "each cell" if plan.printing.yuan_in == "cell" else "the column header or unit column"
+        parts.append(f"Printed in 元 (unit in {where}), recorded in 万元: {', '.join(printed_yuan)}.")
     if plan.inconsistency:
         parts.append(f"SOURCE INCONSISTENCY (deliberate): {plan.inconsistency} does not hold as printed.")
     if plan.printing.legacy_layout != "national" and plan.kind == "legacy_stats":

@@ -147,6 +147,24 @@ MATRIX: list[tuple[str, str, dict]] = [
             "printing": P(shifting_spans=True, procurement_unit="万元"),
         },
     ),  # fmt: skip
+    # Amounts in 元 where the spec's unit is 万元: unit in each cell ('809100元') or in the header ('采购总金额（元）')
+    ("gov_2021", "html", {"variation": "amount_yuan_cell", "printing": P(fees_unit="元")}),
+    ("gov_2019", "text", {"variation": "amount_yuan_cell", "text_style": "tab"}),
+    ("legacy_stats", "html", {"variation": "amount_yuan_cell", "printing": P(fees_unit="元")}),
+    ("gov_2021", "text", {"variation": "amount_yuan_cell", "text_style": "runtogether", "printing": P(fees_unit="元")}),
+    ("gov_2019", "html", {"variation": "amount_yuan_header", "printing": P(yuan_in="header")}),
+    ("gov_2021", "docx", {"variation": "amount_yuan_header", "printing": P(fees_unit="元", yuan_in="header")}),
+    ("gov_2019", "xlsx", {"variation": "amount_yuan_header", "printing": P(yuan_in="header")}),
+    (
+        "legacy_stats",
+        "text",
+        {"variation": "amount_yuan_header", "text_style": "tab", "printing": P(fees_unit="元", yuan_in="header")},
+    ),  # fmt: skip
+    (
+        "gov_2019",
+        "text",
+        {"variation": "amount_yuan_header", "text_style": "runtogether", "printing": P(yuan_in="header")},
+    ),
 ]
 FIRST_YEAR = {
     "gov_2021": (2021, 4),
@@ -195,6 +213,7 @@ def variations_of(plan: Plan) -> list[str]:
     tags += ["other_single_row"] if p.other_single else []
     tags += ["hubei_row"] if p.hubei else []
     tags += [f"procurement_{'yuan' if p.procurement_unit == '元' else 'wan'}"] if plan.kind == "gov_2019" else []
+    tags += ["fees_yuan"] if p.fees_unit == "元" and plan.kind in ("gov_2021", "legacy_stats") else []
     tags += [f"zero_as_{p.blank_style}"] if p.blank_style else []
     tags += ["notes_in_cells"] if p.notes else []
     tags += [f"inconsistent_{plan.inconsistency}"] if plan.inconsistency else []

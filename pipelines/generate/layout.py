@@ -31,6 +31,7 @@ class Cell:
     value: float | None = None  # the number printed; None when blank or '—'
     kind: str = "count"  # count | signed | decimal | amount (how a run-together reader may read it)
     glued: bool = False  # crawler text: printed with no space after the value cell before it
+    unit: str | None = None  # money unit the number is printed in when not the key's spec unit ('元')
 
 
 @dataclass
@@ -56,6 +57,8 @@ class Printing:
     other_single: bool = False  # 2021 report printing （六）其他处理 as one row
     hubei: bool = False  # 2019 format with 其他主动公开文件
     procurement_unit: str = "元"  # 元 | 万元
+    fees_unit: str = "万元"  # 万元 | 元: the 2021 fee column and the legacy fee and budget rows
+    yuan_in: str = "cell"  # cell | header: where an amount in 元 prints its unit ('809100元' or '采购总金额（元）')
     legacy_layout: str = "national"  # national | putian | dingxi
     shifting_spans: bool = False  # section 二: the label's colspan changes from row to row (2019 Word tables)
 
@@ -163,8 +166,9 @@ def s2_table(template: str, values: dict, rng: random.Random, printing: Printing
             for c, s in zip(cols, row_spans, strict=True):
                 key = f"{r.key}.{c.column_key}"
                 cell = value_cell(key, values[key], c.value_kind, rng, printing)
-                if c.column_key == "procurement_amount" and printing.procurement_unit == "元" and cell.value:
-                    cell.text += "元"
+                cell.unit = yuan_unit(c.column_key, printing)
+                if cell.unit and printing.yuan_in == "cell" and cell.value is not None:  # '0元' too
+                    cell.text += cell.unit
                 if printing.notes and c.column_key == "issued_this_year":
                     cell = with_note(cell, rng)
                 cell.colspan = s
@@ -173,9 +177,26 @@ def s2_table(template: str, values: dict, rng: random.Random, printing: Printing
     return Table("s2", rows, header_rows=0, widths=[34, 22, 22, 22])
 
 
+YUAN_COLUMNS = {"procurement_amount": "procurement_unit", "fee_amount_wan_yuan": "fees_unit"}  # column → Printing field
+
+
+def yuan_unit(column_key: str, printing: Printing) -> str | None:
+    """'元' when this amount column is printed in 元 rather than the spec's 万元."""
+    field_name = YUAN_COLUMNS.get(column_key)
+    return "元" if field_name and getattr(printing, field_name) == "元" else None
+
+
 def s2_column_label(column_key: str, label: str, printing: Printing) -> str:
     if column_key == "procurement_amount" and printing.procurement_unit == "万元":
         return f"{label}（万元）"
+    if yuan_unit(column_key, printing) and printing.yuan_in == "header":
+        return (
+            f"{label.split('（')[0]}（元）"
+            if column_key == "procurement_amount"
+            else f"{label.split('（')[0]}（单位：元）"
+        )
+    if column_key == "fee_amount_wan_yuan" and printing.fees_unit == "元":
+        return label.split("（")[0]  # the unit is printed in each cell
     if column_key == "items_change" and printing.hubei:
         return f"{label}（减用负值表示）"
     return label
@@ -293,11 +314,15 @@ def legacy_table(rows: list[RowSpec], values: dict, year: int, rng: random.Rando
             continue
         kind = "decimal" if unit_of(r) == "万元" else "count"
         cell = value_cell(r.key, values[r.key], kind, rng, printing)
+        unit = unit_of(r)
+        if unit == "万元" and printing.fees_unit == "元":  # values were drawn ×10000 (compose.draw_values)
+            unit = cell.unit = "元"
+            cell.text += unit if printing.yuan_in == "cell" and cell.value is not None else ""
         if layout == "putian":
             history = values[r.key] * rng.randint(3, 6) + rng.randint(0, 50)
-            body.append([Cell(r.label), Cell(unit_of(r)), cell, Cell(number_text(history, kind))])
+            body.append([Cell(r.label), Cell(unit), cell, Cell(number_text(history, kind))])
         elif layout == "dingxi":
-            body.append([Cell(r.label), Cell(unit_of(r)), Cell(f"{n:02d}"), cell])
+            body.append([Cell(r.label), Cell(unit), Cell(f"{n:02d}"), cell])
         else:
-            body.append([Cell(r.label), Cell(unit_of(r)), cell])
+            body.append([Cell(r.label), Cell(unit), cell])
     return Table("legacy", [header, *body], header_rows=1, widths=LEGACY_WIDTHS[layout])
