@@ -5,6 +5,9 @@ exist; rebuilt by every load, and they work on an empty lake. One SQL file per v
 load/sql/; the pivot columns of the wide views come from the layout mapping tables, so
 a new row in layout_rows.csv is a new column without touching SQL.
 
+Counts are BIGINT (macro `as_count`), amounts (万元, value_kind decimal/amount) stay DOUBLE; the kind of each
+pivot column comes from the data dictionary's value_kind.
+
 Two small tables are written beside the views, both derived and rebuilt every time:
 `key_dictionary` (load.dictionary, lines measures up across templates) and `agencies`
 (transform.agency: place, level and sector of each distinct issuing body).
@@ -12,6 +15,8 @@ Two small tables are written beside the views, both derived and rebuilt every ti
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -54,37 +59,68 @@ VIEWS = (
 )
 
 
-def _pivot(columns: list[tuple[str, str]]) -> str:
-    """[(condition, alias)] -> `max(value) FILTER (WHERE condition) AS alias` lines."""
-    return ",\n".join(f"    max(value) FILTER (WHERE {cond}) AS {alias}" for cond, alias in columns)
+# Value kinds (data dictionary) stored as integers: counts and signed counts (本年增/减). Amounts (万元) stay DOUBLE.
+INTEGER_KINDS = frozenset({"count", "signed"})
+# A count as BIGINT; a count that is not a whole number or out of range is null here (the facts keep the printed
+# value, and the check count_is_integer names it), never rounded into a guess.
+AS_COUNT_MACRO = "CREATE OR REPLACE MACRO as_count(v) AS CASE WHEN v = trunc(v) THEN TRY_CAST(v AS BIGINT) END"
+
+PivotColumn = tuple[str, str, bool]  # (SQL condition on key, column alias, holds counts)
+
+
+def _pivot(columns: list[PivotColumn]) -> str:
+    """[(condition, alias, is_count)] -> `max(value) FILTER (WHERE condition) AS alias` lines, counts as BIGINT."""
+    lines = []
+    for cond, alias, is_count in columns:
+        value = f"max(value) FILTER (WHERE {cond})"
+        lines.append(f"    {f'as_count({value})' if is_count else value} AS {alias}")
+    return ",\n".join(lines)
 
 
 def _ordered_unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def s3_row_columns() -> list[tuple[str, str]]:
+def _holds_counts(covers: Callable[[list[str]], bool]) -> bool:
+    """True when every dictionary key a pivot column covers (by its dot-separated parts) is a count."""
+    kinds = {kind for key, kind in _key_kinds().items() if covers(key.split("."))}
+    return bool(kinds) and kinds <= INTEGER_KINDS
+
+
+@cache
+def _key_kinds() -> dict[str, str]:
+    dictionary = data_dictionary()
+    return dict(zip(dictionary["key"], dictionary["value_kind"], strict=True))
+
+
+def s3_row_columns() -> list[PivotColumn]:
     rows = [
         r.row_key for t in ("gov_2021", "gov_2019") for r in reference().rows_for(t, "s3") if r.row_key != "results"
     ]
     order = {r.row_key: r.order for r in reference().rows if r.section == "s3"}
     ordered = sorted(_ordered_unique(rows), key=lambda k: order[k])
-    return [(f"split_part(key, '.', 2) = '{k}'", k) for k in ordered]
+    return [
+        (f"split_part(key, '.', 2) = '{k}'", k, _holds_counts(lambda p, k=k: p[0] == "s3" and p[1:2] == [k]))
+        for k in ordered
+    ]
 
 
-def s2_value_columns() -> list[tuple[str, str]]:
+def s2_value_columns() -> list[PivotColumn]:
     cols = [c.column_key for t in ("gov_2021", "gov_2019") for c in reference().columns_for(t, "s2")]
-    return [(f"split_part(key, '.', 4) = '{k}'", k) for k in _ordered_unique(cols)]
+    return [
+        (f"split_part(key, '.', 4) = '{k}'", k, _holds_counts(lambda p, k=k: p[0] == "s2" and p[3:4] == [k]))
+        for k in _ordered_unique(cols)
+    ]
 
 
-def s4_columns() -> list[tuple[str, str]]:
+def s4_columns() -> list[PivotColumn]:
     cols = _ordered_unique([c.column_key for c in reference().columns if c.section == "s4"])
-    return [(f"key = 's4.{k}'", k) for k in cols]
+    return [(f"key = 's4.{k}'", k, _holds_counts(lambda p, k=k: p == ["s4", k])) for k in cols]
 
 
-def legacy_columns() -> list[tuple[str, str]]:
+def legacy_columns() -> list[PivotColumn]:
     keys = [k for k in data_dictionary()["key"] if k.startswith("legacy.") and not k.startswith("legacy.raw")]
-    return [(f"key = '{k}'", k.removeprefix("legacy.")) for k in keys]
+    return [(f"key = '{k}'", k.removeprefix("legacy."), _key_kinds()[k] in INTEGER_KINDS) for k in keys]
 
 
 PIVOTS = {
@@ -129,5 +165,6 @@ def create_views(con: duckdb.DuckDBPyConnection) -> None:
     """Create the analyst views. The base views documents/facts/checks and document_choice already exist."""
     _replace_table(con, "key_dictionary", KEY_DICTIONARY_COLUMNS, data_dictionary())
     _replace_table(con, "agencies", AGENCY_COLUMNS, agency_frame(con))
+    con.execute(AS_COUNT_MACRO)
     for view, file_name in VIEWS:
         con.execute(f"CREATE OR REPLACE VIEW {view} AS {view_sql(view, file_name)}")

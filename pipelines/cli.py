@@ -7,6 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
+import duckdb
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -30,7 +31,7 @@ CORRECTIONS_HELP = (
     "applied as method=manual facts after load (default: OUT/corrections.csv when it exists)."
 )
 EXAMPLE_QUERY = """
-SELECT report_year, count(*) AS reports, sum(applications_received) AS applications_received,
+SELECT report_year, count(*) AS reports, sum(applications_received)::BIGINT AS applications_received,
        round(avg(s3_balance_passed::INTEGER), 2) AS share_s3_balanced
 FROM reports
 WHERE is_primary
@@ -191,9 +192,15 @@ def run(
     try:
         console.print("\n[bold]Example query[/bold] (duckdb " + str(out / "warehouse.duckdb") + "):")
         console.print(EXAMPLE_QUERY)
-        console.print(con.sql(EXAMPLE_QUERY).df().to_string(index=False))
+        console.print(query_text(con, EXAMPLE_QUERY))
     finally:
         con.close()
+
+
+def query_text(con: duckdb.DuckDBPyConnection, sql: str) -> str:
+    """A query's rows as text with SQL types kept: counts print as integers, a null as <NA> (never NaN)."""
+    frame = con.sql(sql).df()  # a nullable BIGINT is already Int64; a DOUBLE becomes Float64, whose null is <NA>
+    return frame.astype({col: "Float64" for col in frame.select_dtypes("float").columns}).to_string(index=False)
 
 
 @app.command()

@@ -10,6 +10,7 @@ import pytest
 
 from govreports.load.lake import write_batch
 from govreports.load.warehouse import build_warehouse, connect
+from govreports.pipelines.cli import EXAMPLE_QUERY, query_text
 from govreports.transform.model import Check, DocumentResult, Fact
 from govreports.transform.reference import reference
 
@@ -218,7 +219,7 @@ def test_views_work_on_an_empty_lake(tmp_path: Path):
             assert con.execute(f"SELECT count(*) FROM {view}").fetchone() == (0,), view
         types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE reports)").fetchall())
         assert types["report_year"] == "INTEGER"
-        assert types["applications_received"] == "DOUBLE"
+        assert types["applications_received"] == "BIGINT"
         assert types["province"] == "VARCHAR"
     finally:
         con.close()
@@ -309,3 +310,73 @@ def test_one_agency_history_across_renamed_titles(shared_corpus: Path, tmp_path:
     finally:
         con.close()
     assert history == [("洪泽区人民政府", 2023, 21.0), ("淮安市洪泽区人民政府", 2024, 95.0)]
+
+
+# Value columns of each view stored as DOUBLE: only the amounts in 万元 (or the printed unit); every other is BIGINT.
+AMOUNT_COLUMNS = {
+    "reports": set(),
+    "requests_wide": set(),
+    "active_disclosure_wide": {"fee_amount_wan_yuan", "procurement_amount"},
+    "review_litigation_wide": set(),
+    "legacy_wide": {"fees_collected", "budget"},
+}
+IDENTITY_TYPES = {"report_year": "INTEGER"}
+
+
+def value_types(con: duckdb.DuckDBPyConnection, view: str) -> dict[str, str]:
+    described = con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {view})").fetchall()
+    return {name: kind for name, kind in described if kind not in ("VARCHAR", "BOOLEAN", "DATE")}
+
+
+@pytest.mark.parametrize("view", sorted(AMOUNT_COLUMNS))
+def test_counts_are_bigint_and_amounts_double(con, view: str):
+    types = value_types(con, view)
+    expected = {
+        name: IDENTITY_TYPES.get(name, "DOUBLE" if name in AMOUNT_COLUMNS[view] else "BIGINT") for name in types
+    }
+    assert types == expected
+    assert len([kind for kind in types.values() if kind == "BIGINT"]) >= {"legacy_wide": 90}.get(view, 9)
+
+
+def test_reports_totals_are_ints_and_missing_totals_are_null(con):
+    assert rows(
+        con, "SELECT applications_received, reviews, lawsuits, n_facts FROM reports WHERE doc_id = 'b2019'"
+    ) == [(20, 2, 2, 10)]
+    value = rows(con, "SELECT applications_received FROM reports WHERE doc_id = 'c2021'")[0][0]
+    assert type(value) is int
+    frame = con.execute("SELECT doc_id, applications_received, reviews FROM reports ORDER BY doc_id").df()
+    assert str(frame["reviews"].dtype) == "Int64"  # pandas nullable integers: <NA>, never NaN
+    assert frame["reviews"].isna().tolist() == [False, False, True, True]
+    assert frame["applications_received"].tolist() == [10, 20, 30, 7]
+
+
+def test_a_count_that_is_no_whole_number_or_out_of_range_is_null_not_rounded(tmp_path: Path):
+    odd = [
+        result(
+            document("x2021", PINGTAN, 2021, "gov_2021"),
+            {"s3.new_received.total": 7.5, "s4.review_total": 1e20, "s2.art20_8.admin_fees.fee_amount_wan_yuan": 2.5},
+        )
+    ]
+    write_batch(odd, tmp_path, reference().known_keys())
+    build_warehouse(tmp_path)
+    con = connect(tmp_path)
+    try:
+        assert rows(con, "SELECT applications_received, reviews FROM reports") == [(None, None)]
+        assert rows(con, "SELECT fee_amount_wan_yuan FROM active_disclosure_wide") == [(2.5,)]
+        # The printed values stay in facts (the checks name a fractional count).
+        assert sorted(rows(con, "SELECT key, value FROM facts")) == [
+            ("s2.art20_8.admin_fees.fee_amount_wan_yuan", 2.5),
+            ("s3.new_received.total", 7.5),
+            ("s4.review_total", 1e20),
+        ]
+    finally:
+        con.close()
+
+
+def test_the_example_query_prints_integers_and_nulls_as_na(con):
+    assert query_text(con, EXAMPLE_QUERY).splitlines() == [
+        " report_year  reports  applications_received  share_s3_balanced",
+        "        2016        1                     10               <NA>",
+        "        2019        1                     20                0.0",
+        "        2021        2                     37                0.5",
+    ]

@@ -1,7 +1,8 @@
 -- One row per annual report (every copy; is_primary marks the one the wide views use),
 -- with its place, level and sector (table `agencies`) and its key totals. A total lines up
 -- across templates through key_dictionary.measure: legacy values are approximate
--- counterparts, which `totals_relation` says.
+-- counterparts, which `totals_relation` says. Every total is a count: BIGINT (as_count, views.py),
+-- null when the report does not print it.
 WITH measured AS (
     SELECT f.doc_id, k.measure, f.value
     FROM facts f
@@ -48,20 +49,20 @@ SELECT
     d.error,
     coalesce(c.is_primary, false) AS is_primary,
     c.reason AS choice_reason,
-    t.applications_received,
-    t.applications_carried_over,
-    t.applications_closed,
-    t.granted,
-    t.partially_granted,
-    t.denied,
-    t.reviews,
-    t.lawsuits,
+    as_count(t.applications_received) AS applications_received,
+    as_count(t.applications_carried_over) AS applications_carried_over,
+    as_count(t.applications_closed) AS applications_closed,
+    as_count(t.granted) AS granted,
+    as_count(t.partially_granted) AS partially_granted,
+    as_count(t.denied) AS denied,
+    as_count(t.reviews) AS reviews,
+    as_count(t.lawsuits) AS lawsuits,
     CASE WHEN d.template = 'legacy_stats' THEN 'approximate' ELSE 'equivalent' END AS totals_relation,
     i.s3_balance_passed,
     coalesce(i.checks_evaluated, 0) AS checks_evaluated,
     coalesce(i.checks_failed, 0) AS checks_failed,
     i.failed_identities,
-    d.n_facts,
+    d.n_facts::BIGINT AS n_facts,
     n.agency_key  -- one key per body: '淮安市洪泽区人民政府' and '洪泽区人民政府' share it (new columns go last)
 FROM documents d
 LEFT JOIN document_choice c USING (doc_id)
