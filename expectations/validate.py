@@ -22,9 +22,10 @@ import great_expectations as gx  # noqa: E402
 from great_expectations.core.run_identifier import RunIdentifier  # noqa: E402
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
 
-from govreports.expectations import quarantine  # noqa: E402
+from govreports.expectations import quarantine, summary  # noqa: E402
 from govreports.expectations.frames import load_frames  # noqa: E402
 from govreports.expectations.suites import Rule, index_columns, rules_for  # noqa: E402
+from govreports.extract.limits import limit  # noqa: E402
 
 SITE_NAME = "govreports"
 DATASOURCE = "govreports_frames"
@@ -48,6 +49,8 @@ class Failure:
 class Outcome:
     failures: list[Failure]
     result_ids: list = field(default_factory=list)
+    rules_per_suite: dict[str, int] = field(default_factory=dict)
+    run_time: dt.datetime | None = None
 
     def rules(self, suite: str | None = None) -> set[str]:
         return {f.rule for f in self.failures if suite is None or f.suite == suite}
@@ -109,8 +112,8 @@ def _failure(suite: str, rules: dict[str, Rule], result) -> Failure:
     )
 
 
-def validate_frame(context, suite: str, frame: pd.DataFrame, run_id: RunIdentifier) -> tuple[list[Failure], list]:
-    """Run one suite on its frame; return the failures and the stored result ids (for Data Docs)."""
+def validate_frame(context, suite: str, frame: pd.DataFrame, run_id: RunIdentifier) -> tuple[list[Failure], list, int]:
+    """Run one suite on its frame; return the failures, the stored result ids (for Data Docs) and its rule count."""
     rules = {r.name: r for r in rules_for(suite, frame)}
     expectation_suite = gx.ExpectationSuite(name=suite, expectations=[r.configured() for r in rules.values()])
     expectation_suite = context.suites.add_or_update(expectation_suite)
@@ -130,7 +133,7 @@ def validate_frame(context, suite: str, frame: pd.DataFrame, run_id: RunIdentifi
     for result in outcome.run_results.values():
         _raise_on_rule_errors(suite, result)
         failures += [_failure(suite, rules, r) for r in result.results if not r.success]
-    return failures, list(outcome.run_results)
+    return failures, list(outcome.run_results), len(rules)
 
 
 def _raise_on_rule_errors(suite: str, result) -> None:
@@ -147,14 +150,32 @@ def validate_frames(frames: dict[str, pd.DataFrame], context=None, run_name: str
     """Run every suite on its frame (empty frames are skipped). No Data Docs, no quarantine."""
     context = context or open_context(None)
     run_id = RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC))
-    outcome = Outcome(failures=[])
+    outcome = Outcome(failures=[], run_time=run_id.run_time)
     for suite, frame in frames.items():
         if frame.empty:
             continue
-        found, ids = validate_frame(context, suite, frame, run_id)
+        found, ids, n_rules = validate_frame(context, suite, frame, run_id)
         outcome.failures += found
         outcome.result_ids += ids
+        outcome.rules_per_suite[suite] = n_rules
     return outcome
+
+
+def keep_runs() -> int:
+    """How many runs' Data Docs to keep (limits.json keep_data_docs_runs, env GOVREPORTS_KEEP_DATA_DOCS_RUNS)."""
+    return max(1, int(limit("keep_data_docs_runs")))
+
+
+def prune_runs(context, keep: int) -> list[dt.datetime]:
+    """Drop the stored results of all but the newest `keep` runs; building Data Docs then drops their pages."""
+    store = context.validation_results_store
+    keys = store.list_keys()
+    times = sorted({k.run_id.run_time for k in keys}, reverse=True)
+    dropped = times[keep:]
+    for key in keys:
+        if key.run_id.run_time in dropped:
+            store.remove_key(key)
+    return dropped
 
 
 def build_docs(context, result_ids: list) -> Path:
@@ -172,6 +193,17 @@ def validate_run(out_dir: Path, doc_ids: list[str]) -> Path | None:
         return index if index.exists() else None
     frames = load_frames(out_dir, doc_ids)
     context = open_context(out_dir)
-    outcome = validate_frames(frames, context, run_name=f"ingest_{len(set(doc_ids))}_documents")
+    run_name = f"ingest_{len(set(doc_ids))}_documents"
+    outcome = validate_frames(frames, context, run_name=run_name)
     quarantine.record(out_dir, quarantine.rows_from_failures(outcome.failures, frames))
-    return build_docs(context, outcome.result_ids)
+    prune_runs(context, keep_runs())
+    index = build_docs(context, outcome.result_ids)
+    lines = summary.suite_lines(frames, outcome.failures, outcome.rules_per_suite)
+    page = summary.render_summary(lines, outcome.failures, run_name, outcome.run_time, len(set(doc_ids)))
+    summary.write_summary(index.parent, page)
+    return index
+
+
+def summary_page(index: Path | str) -> Path:
+    """The offline summary beside a Data Docs index."""
+    return Path(index).with_name(summary.PAGE_NAME)

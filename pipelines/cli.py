@@ -161,6 +161,9 @@ def print_summary(s: RunSummary) -> None:
         console.print(f"quarantined rows: {s.quarantined} (view `quarantine`; govreports explain DOC_ID)")
     if s.data_docs:
         console.print(f"data docs: {s.data_docs}")
+        offline = Path(s.data_docs).with_name("summary.html")  # expectations/summary.py, readable offline
+        if offline.exists():
+            console.print(f"validation summary: {offline}")
 
 
 @app.command()
