@@ -192,6 +192,22 @@ def _cross_doc_lines(con: duckdb.DuckDBPyConnection, doc_id: str) -> list[str]:
     return lines
 
 
+def _plausibility_lines(con: duckdb.DuckDBPyConnection, doc_id: str) -> list[str]:
+    """Flags of data/reference/plausibility.csv on this report or its pair (values unchanged)."""
+    if not _has_view(con, "plausibility"):
+        return []
+    rows = _rows(
+        con,
+        "SELECT * FROM plausibility WHERE ? IN (doc_id, doc_id_prev) ORDER BY year, rule, measure NULLS FIRST",
+        [doc_id],
+    )
+    lines = [f"\nplausibility: {len(rows)} flag(s) (findings about the source; no value was changed)"]
+    for r in rows:
+        what = f" {r['key']}" if r.get("key") else ""
+        lines.append(f"  {r['rule']} [{r['severity']}]{what}: {r['detail']}")
+    return lines
+
+
 def _correction_lines(con: duckdb.DuckDBPyConnection, doc_id: str) -> list[str]:
     """Analysts' corrections (method manual) with the machine value they replace."""
     if not _has_view(con, "corrections"):
@@ -228,6 +244,7 @@ def explain_text(out_dir: Path, doc_prefix: str) -> str:
         lines += _doubtful_lines(con, doc_id)
         lines += _quarantine_lines(con, doc_id)
         lines += _cross_doc_lines(con, doc_id)
+        lines += _plausibility_lines(con, doc_id)
         lines += _correction_lines(con, doc_id)
     finally:
         con.close()

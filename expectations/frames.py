@@ -238,6 +238,8 @@ CROSS_DOC_FRAMES = {
     "x_carry_over": "SELECT * FROM x_carry_over WHERE doc_id IN (SELECT doc_id FROM run_ids) "
     "OR prev_doc_id IN (SELECT doc_id FROM run_ids)",
     "report_deadlines": "SELECT * FROM report_deadlines WHERE doc_id IN (SELECT doc_id FROM run_ids)",
+    "plausibility": "SELECT * FROM plausibility WHERE doc_id IN (SELECT doc_id FROM run_ids) "
+    "OR doc_id_prev IN (SELECT doc_id FROM run_ids)",
 }
 
 

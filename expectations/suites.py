@@ -24,6 +24,7 @@ import pandas as pd
 from great_expectations.expectations.row_conditions import Column
 
 from govreports.expectations.frames import FIRST_REPORT_YEAR, LABEL_COLUMNS, SECTIONS, TEMPLATE_YEARS, value_kinds
+from govreports.expectations.plausibility import plausibility_rules
 from govreports.extract import FORMAT_OF_SUFFIX
 from govreports.transform.model import allowed
 from govreports.transform.reference import TEMPLATES, reference
@@ -50,6 +51,7 @@ INDEX_COLUMNS = {
     "checks": ["doc_id", "identity", "scope"],
     "x_carry_over": ["doc_id", "prev_doc_id", "agency", "report_year", "scope"],
     "report_deadlines": ["doc_id", "agency", "report_year", "published_date", "deadline"],
+    "plausibility": ["rule", "agency_key", "year", "measure", "doc_id", "doc_id_prev"],
 }
 CRITICAL, WARNING, INFO = "critical", "warning", "info"
 
@@ -341,8 +343,25 @@ def wide_rules(wide: pd.DataFrame, section: str) -> list[Rule]:
     return rules
 
 
+def plausibility_suite_rules() -> list[Rule]:
+    """One expectation per rule of plausibility.csv: no flag of that rule (the frame holds flags only).
+    X_CARRY_OVER is validated by its own suite (identity_holds:X_CARRY_OVER), not twice."""
+    return [
+        Rule(
+            f"plausible:{r.rule}",
+            r.severity,
+            f"{r.rule}: {r.reason}",
+            gxe.ExpectColumnValuesToNotBeInSet(column="rule", value_set=[r.rule]),
+        )
+        for r in plausibility_rules()
+        if r.kind != "carry_over"
+    ]
+
+
 def cross_doc_rules(frame: pd.DataFrame, suite: str) -> list[Rule]:
     """Findings across documents: reported in Data Docs, never rejected."""
+    if suite == "plausibility":
+        return plausibility_suite_rules()
     if suite == "x_carry_over":
         return [
             Rule(
@@ -362,12 +381,13 @@ def cross_doc_rules(frame: pd.DataFrame, suite: str) -> list[Rule]:
     ]
 
 
+CROSS_DOC_SUITES = ("x_carry_over", "report_deadlines", "plausibility")
 SUITE_RULES: dict[str, Callable[[pd.DataFrame], list[Rule]]] = {
     "documents": lambda frame: document_rules(),
     "facts": lambda frame: fact_rules(),
     "checks": check_rules,
     **{f"wide_{s}": (lambda frame, s=s: wide_rules(frame, s)) for s in SECTIONS},
-    **{name: (lambda frame, name=name: cross_doc_rules(frame, name)) for name in ("x_carry_over", "report_deadlines")},
+    **{name: (lambda frame, name=name: cross_doc_rules(frame, name)) for name in CROSS_DOC_SUITES},
 }
 
 

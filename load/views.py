@@ -36,6 +36,7 @@ KEY_DICTIONARY_COLUMNS = {
     "relation": "VARCHAR",
     "unit": "VARCHAR",
     "templates": "VARCHAR",
+    "value_kind": "VARCHAR",  # count | signed | decimal | amount (the plausibility ratio rule reads it)
 }
 AGENCY_COLUMNS = {
     "agency": "VARCHAR",

@@ -13,6 +13,7 @@ import duckdb
 import pyarrow as pa
 
 from govreports.expectations.cross_doc import create_cross_doc_views
+from govreports.expectations.plausibility import create_plausibility_view
 from govreports.load import corrections, views
 from govreports.load.lake import SCHEMAS, lake_dir, table_files
 
@@ -87,6 +88,7 @@ def build_warehouse(out_dir: Path) -> Path:
         corrections.create_corrections_view(con, out_dir)
         create_cross_doc_views(con)
         views.create_views(con)
+        create_plausibility_view(con)
     finally:
         con.close()
     return path

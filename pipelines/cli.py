@@ -157,6 +157,11 @@ def print_summary(s: RunSummary) -> None:
     for path, why in s.skipped_paths[:20]:
         console.print(f"[yellow]{path}[/yellow]: {why}")
     console.print(f"warehouse: {s.warehouse}")
+    if s.plausibility:
+        t = Table("rule", "flags", title="Plausibility flags")
+        for k, v in sorted(s.plausibility.items()):
+            t.add_row(k, str(v))
+        console.print(t)
     if s.quarantined:
         console.print(f"quarantined rows: {s.quarantined} (view `quarantine`; govreports explain DOC_ID)")
     if s.data_docs:

@@ -129,6 +129,7 @@ class RunSummary:
     written_ids: list[str] = field(default_factory=list)
     quarantined: int = 0
     skipped_paths: list[tuple[str, str]] = field(default_factory=list)  # symlink loops, unlistable folders…
+    plausibility: Counter = field(default_factory=Counter)  # flags (view `plausibility`) touching this run, by rule
 
     def add(self, written: list[DocumentResult]) -> None:
         self.written += len(written)
@@ -193,6 +194,7 @@ def swap_in(staging: Path, out_dir: Path) -> None:
 
 def finish(summary: RunSummary, out_dir: Path) -> None:
     """Rebuild the warehouse views and validate what was loaded."""
+    from govreports.expectations.plausibility import plausibility_counts
     from govreports.expectations.quarantine import count_for
     from govreports.expectations.validate import validate_run
 
@@ -203,3 +205,4 @@ def finish(summary: RunSummary, out_dir: Path) -> None:
     mark_validated(out_dir, todo)
     summary.data_docs = str(docs) if docs else None
     summary.quarantined = count_for(out_dir, summary.written_ids)
+    summary.plausibility = plausibility_counts(out_dir, summary.written_ids)
