@@ -3,14 +3,18 @@ port on an allowed host, malformed links, robots.txt wildcards, cut anchor texts
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
 from govreports.pipelines.crawl.crawler import crawl_site
+from govreports.pipelines.crawl.run import source_status
 from govreports.pipelines.crawl.sites import SiteSpec, generic_spec, with_politeness
-from tests.portal import COLUMN, Portal, Resource, county_portal, html, listing_page, report_page
+from tests.portal import COLUMN, Portal, Resource, county_portal, html, listing_page, report_page, report_pdf
 
 
 @pytest.fixture
@@ -83,3 +87,82 @@ def test_robots_wildcard_keeps_the_crawl_off_pdfs(portal: Portal, tmp_path: Path
     assert COLUMN + "202401/P020240125_cz.docx" in fetched
     pdfs = sorted(url.removeprefix(portal.base) for url, why in crawl.skipped if why.endswith("robots.txt"))
     assert pdfs == [COLUMN + "202401/P020240125_cz.pdf", COLUMN + "202402/P020240201_sfj.pdf"]
+
+
+def cut_listing() -> str:
+    """A listing that cuts titles without a title attribute, as many CMS templates do."""
+    items = [
+        ("./202403/t20240301_1.html", "青禾县卫生健康委员会2023年政府信息…"),  # cut: the page says what it is
+        (f"./202403/{quote(SLJ_PDF)}", "青禾县水利局2023年…"),  # cut: the file is named by its title
+        ("./202403/t20240301_2.html", "关于2023年度政府信息公开…"),  # cut: the page is a notice
+        ("./202403/t20240301_3.html", "关于印发2023年政务公开工作要点的通…"),  # cut, visibly a notice
+        ("./202403/t20240301_4.html", "青禾县人民政府办公室关于…"),  # cut, nothing of a report in sight
+    ]
+    lis = "".join(f'<li><a href="{href}">{text}</a></li>' for href, text in items)
+    return f'<html><body><a href="/">首页</a><ul class="list">{lis}</ul></body></html>'
+
+
+SLJ_PDF = "青禾县水利局2023年政府信息公开工作年度报告.pdf"
+
+
+def test_cut_titles_are_judged_by_the_target_and_every_link_passed_over_is_listed(
+    portal: Portal, tmp_path: Path
+) -> None:
+    r = portal.routes
+    r[COLUMN + "index_2.html"] = html(cut_listing())
+    r[COLUMN + "202403/t20240301_1.html"] = html(report_page("青禾县卫生健康委员会", 2023))
+    r[COLUMN + "202403/" + quote(SLJ_PDF)] = Resource(
+        body=report_pdf("青禾县水利局", 2023), content_type="application/pdf"
+    )
+    r[COLUMN + "202403/t20240301_2.html"] = html(
+        "<html><head><title>关于做好2023年度政府信息公开工作年度报告编制发布工作的通知</title></head></html>"
+    )
+    crawl = crawl_site(fast(generic_spec(portal.listing_url)), tmp_path)
+    base = portal.base + COLUMN + "202403/"
+    titles = {r.url.removeprefix(base): r.title for r in crawl.reports if r.url.startswith(base)}
+    assert titles == {
+        "t20240301_1.html": "青禾县卫生健康委员会2023年政府信息公开工作年度报告",
+        quote(SLJ_PDF): SLJ_PDF.removesuffix(".pdf"),
+    }
+    passed = dict(crawl.passed_over)
+    assert passed[base + "t20240301_2.html"] == (
+        "title cut short (关于2023年度政府信息公开…); the linked page's title is not a report's:"
+        " 关于做好2023年度政府信息公开工作年度报告编制发布工作的通知"
+    )
+    assert passed[base + "t20240301_3.html"] == (
+        "title cut short; about reports, not a report (要点): 关于印发2023年政务公开工作要点的通…"
+    )
+    assert passed[base + "t20240301_4.html"] == "title cut short; not a report title: 青禾县人民政府办公室关于…"
+    assert passed[portal.base + "/"] == "not a report title: 首页"
+    assert passed[portal.base + COLUMN + "202312/t20231205_69001.html"] == (
+        "about reports, not a report (编制): 关于做好2023年度政府信息公开工作年度报告编制发布工作的通知"
+    )
+    assert COLUMN + "202403/t20240301_3.html" not in portal.paths()  # visibly no report: not fetched
+    assert COLUMN + "202403/t20240301_4.html" not in portal.paths()
+    logged = [json.loads(line) for line in (tmp_path / "raw" / "links.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert sorted((row["url"], row["why"]) for row in logged) == sorted(crawl.not_followed())
+    assert {row["source"] for row in logged} == {portal.listing_url}
+    skipped_urls = {url for url, _ in crawl.skipped}
+    assert portal.base + "/private/wjw2023.html" in skipped_urls  # refusals are in the same list
+    assert [row["url"] for row in logged].count(portal.base + "/") == 1  # the navigation, once per crawl
+
+
+def test_per_source_caps_are_reported_in_the_status(portal: Portal, tmp_path: Path) -> None:
+    spec = replace(fast(generic_spec(portal.listing_url)), max_reports=2)
+    crawl = crawl_site(spec, tmp_path / "a")
+    assert [r.url.removeprefix(portal.base + COLUMN) for r in crawl.reports] == [
+        "202401/t20240118_70001.html",
+        "202301/t20230116_60001.html",
+    ]
+    assert crawl.caps == ["report cap reached: 2 report links followed, 6 not"]
+    assert sum(why == "report cap of 2 reached" for _, why in crawl.passed_over) == 6
+    status = source_status(crawl, set())
+    assert status.caps == crawl.caps and status.reasons[0] == crawl.caps[0]
+
+    spec = replace(fast(generic_spec(portal.listing_url)), max_pages=1)
+    crawl = crawl_site(spec, tmp_path / "b")
+    assert crawl.listing_pages == 1
+    assert crawl.caps == ["listing-page cap reached: 1 pages read, 1 more found, not read"]
+    passed = dict(crawl.passed_over)
+    assert passed[portal.base + COLUMN + "index_1.html"] == "listing-page cap of 1 reached"
+    assert source_status(crawl, set()).reasons[0] == crawl.caps[0]

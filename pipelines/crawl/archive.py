@@ -3,6 +3,7 @@
 Layout under DIR/raw/:
   <sha[:2]>/<sha>.<ext>   the bytes as received (read-only once written)
   fetches.jsonl           one JSON line per fetch: URL, final URL, time, status, headers, sha
+  links.jsonl             one JSON line per link a crawl did not follow, with why
 
 Snapshots are written to a temporary name and renamed, so a crash never leaves a
 partial file under its final name; the log is append-only, one line per write.
@@ -33,6 +34,7 @@ CONTENT_TYPE_EXT = {
 }
 URL_EXT = {s: s for s in (".pdf", ".doc", ".docx", ".wps", ".txt", ".xls", ".xlsx")}
 FETCH_LOG = "fetches.jsonl"
+LINK_LOG = "links.jsonl"
 
 
 @dataclass
@@ -130,6 +132,16 @@ class Archive:
                 fh.flush()
                 os.fsync(fh.fileno())
             self._remember(rec)
+
+    def log_links(self, source: str, crawled_at: str, not_followed: list[tuple[str, str]]) -> None:
+        """Every link a crawl did not follow, with why: a report that is missing can be looked up."""
+        rows = [{"source": source, "crawled_at": crawled_at, "url": u, "why": w} for u, w in not_followed]
+        text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+        path = self.root / LINK_LOG
+        with self._lock, open(path, "a+b") as fh:
+            if fh.tell() and (fh.seek(-1, os.SEEK_END), fh.read(1))[1] != b"\n":
+                text = "\n" + text  # a torn last line stays alone on its line
+            fh.write(text.encode("utf-8"))
 
     def relative(self, path: Path) -> str:
         return path.relative_to(self.root.parent).as_posix()

@@ -18,16 +18,18 @@ from pathlib import Path
 from govreports.extract import FORMAT_OF_SUFFIX
 from govreports.pipelines.crawl.archive import Archive, FetchRecord, snapshot_ext
 from govreports.pipelines.crawl.discover import (
-    Link,
+    Verdict,
     attachment_kind,
     attachment_links,
     decode_page,
     extract_links,
+    is_report_title,
+    judge_link,
     last_segment,
+    page_title,
     pagination_urls,
-    report_links,
 )
-from govreports.pipelines.crawl.fetch import PoliteClient, RateLimiter, Response
+from govreports.pipelines.crawl.fetch import PoliteClient, RateLimiter, Response, now_utc
 from govreports.pipelines.crawl.sites import SiteSpec
 from govreports.transform.model import InputDoc
 
@@ -75,6 +77,8 @@ class SiteCrawl:
     reports: list[Report] = field(default_factory=list)
     listing_pages: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (url, why it was not fetched)
+    passed_over: list[tuple[str, str]] = field(default_factory=list)  # (url, why): listing links not reports
+    caps: list[str] = field(default_factory=list)  # per-source caps reached (listing pages, reports)
     errors: list[tuple[str, str]] = field(default_factory=list)  # listing pages that failed
     requests: int = 0
     bytes_fetched: int = 0
@@ -82,6 +86,10 @@ class SiteCrawl:
 
     def inputs(self) -> list[InputDoc]:
         return [doc for r in self.reports for doc in r.inputs()]
+
+    def not_followed(self) -> list[tuple[str, str]]:
+        """Every link found and not followed, with why: refused (origin, robots.txt, malformed) or passed over."""
+        return self.skipped + self.passed_over
 
 
 class SiteCrawler:
@@ -160,28 +168,41 @@ class SiteCrawler:
 
     def crawl(self) -> SiteCrawl:
         started = time.monotonic()
+        crawled_at = now_utc()
         try:
-            links = self.crawl_listings()
             wanted = []
-            for link in links:
-                reason = self.client.refusal(link.url)
+            for verdict in self.crawl_listings():
+                reason = self.client.refusal(verdict.link.url)
                 if reason:
-                    self.result.skipped.append((link.url, reason))
+                    self.result.skipped.append((verdict.link.url, reason))
                 else:
-                    wanted.append(link)
+                    wanted.append(verdict)
+            wanted = self._capped_reports(wanted)
             with ThreadPoolExecutor(max_workers=max(1, self.spec.politeness.max_per_host)) as pool:
-                self.result.reports = list(pool.map(self.crawl_report, wanted))
+                self.result.reports = [r for r in pool.map(self.crawl_report, wanted) if r is not None]
         finally:
             self.result.requests = self.client.requests
             self.result.seconds = time.monotonic() - started
             self.client.close()
+            self.archive.log_links(self.spec.name, crawled_at, self.result.not_followed())
         return self.result
 
-    def crawl_listings(self) -> list[Link]:
-        """Breadth-first over the listing pages; report links in the order found, each once."""
+    def _capped_reports(self, wanted: list[Verdict]) -> list[Verdict]:
+        """The first max_reports report links, in the order the listings give them (newest first on portals)."""
+        most = self.spec.max_reports
+        if len(wanted) <= most:
+            return wanted
+        self.result.caps.append(f"report cap reached: {most} report links followed, {len(wanted) - most} not")
+        self.result.passed_over += [(v.link.url, f"report cap of {most} reached") for v in wanted[most:]]
+        return wanted[:most]
+
+    def crawl_listings(self) -> list[Verdict]:
+        """Breadth-first over the listing pages; report links (and cut titles to probe) in the order found,
+        each once. Links passed over are noted with why."""
         queue = deque(self.spec.start_urls)
         seen = set(queue)
-        found: dict[str, Link] = {}
+        found: dict[str, Verdict] = {}
+        passed: dict[str, str] = {}
         while queue and self.result.listing_pages < self.spec.max_pages:
             url = queue.popleft()
             snap, error = self.snapshot(url)
@@ -193,9 +214,12 @@ class SiteCrawler:
                 continue
             self.result.listing_pages += 1
             html = self.read_html(snap)
-            candidates = extract_links(html, snap.final_url, self.spec.link_selector)
-            for link in report_links(candidates, self.spec.report_title):
-                found.setdefault(link.url, link)
+            for link in extract_links(html, snap.final_url, self.spec.link_selector):
+                verdict = judge_link(link, self.spec.report_title)
+                if verdict.action == "pass":
+                    passed.setdefault(link.url, f"{verdict.why}: {link.text}")
+                elif link.url not in found or found[link.url].action == "probe":
+                    found[link.url] = verdict
             pager_links = extract_links(html, snap.final_url, self.spec.next_selector or "a[href]")
             next_urls = pagination_urls(html, pager_links, snap.final_url)
             if self.spec.next_selector:
@@ -204,6 +228,12 @@ class SiteCrawler:
                 if nxt not in seen:
                     seen.add(nxt)
                     queue.append(nxt)
+        visited = seen - set(queue)  # listing pages read (or tried): followed, whatever their anchor said
+        if queue:
+            most = self.spec.max_pages
+            self.result.caps.append(f"listing-page cap reached: {most} pages read, {len(queue)} more found, not read")
+            passed |= {url: f"listing-page cap of {most} reached" for url in queue}
+        self.result.passed_over += [(u, why) for u, why in passed.items() if u not in found and u not in visited]
         return list(found.values())
 
     def _note_failure(self, url: str, error: str) -> None:
@@ -212,7 +242,9 @@ class SiteCrawler:
         else:
             self.result.errors.append((url, error))
 
-    def crawl_report(self, link: Link) -> Report:
+    def crawl_report(self, verdict: Verdict) -> Report | None:
+        """The report page and its attachments; None when a probed cut title turns out not to be a report."""
+        link = verdict.link
         report = Report(url=link.url, title=link.text)
         page, error = self.snapshot(link.url, reuse=attachment_kind(link.url) is not None)
         if page is None:
@@ -222,6 +254,12 @@ class SiteCrawler:
         if not page.is_html:
             return report  # the link served the report file itself
         html = self.read_html(page)
+        if verdict.action == "probe":
+            report.title = page_title(html)
+            if not is_report_title(report.title, self.spec.report_title):
+                why = f"title cut short ({link.text}); the linked page's title is not a report's: {report.title}"
+                self.result.passed_over.append((link.url, why))
+                return None
         for att in attachment_links(extract_links(html, page.final_url, self.spec.attachment_selector)):
             reason = self.client.refusal(att.url)
             if reason:

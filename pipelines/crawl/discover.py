@@ -14,6 +14,7 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 from selectolax.lexbor import LexborHTMLParser
 
 from govreports.extract.encoding import SUPERSETS, decode
+from govreports.extract.html import TITLE_META
 
 # A report title names the disclosure report (信息公开…年度报告 / 年报); notices *about*
 # writing or filing the reports, and readings of them, are not reports.
@@ -28,6 +29,10 @@ TRS_PAGER = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*[\"']([\w\-]
 ATTACHMENT_KINDS = {s: s[1:] for s in (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx")}
 HTTP_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_\-]+)", re.I)
 SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:")
+# Listings cut long titles to fit a column: "青禾县卫生健康委员会2023年政府信息…".
+CUT_TITLE = re.compile(r"(…+|\.{3,}|。{3,}|．{3,})\s*$")
+# A cut title worth following to read the whole one: its visible part could begin a report's title.
+REPORT_PREFIX = re.compile(r"信息公开|政务公开|年度|年报|(19|20)\d{2}|[〇零一二三四五六七八九]{4}")
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,62 @@ def extract_links(html: str, base_url: str, selector: str = "a[href]") -> list[L
 
 def is_report_title(text: str, pattern: re.Pattern[str] = REPORT_TITLE) -> bool:
     return bool(pattern.search(text) and TITLE_YEAR.search(text)) and not NOT_REPORT.search(text)
+
+
+def why_not_report(text: str, pattern: re.Pattern[str] = REPORT_TITLE) -> str:
+    """Why a link text is not a report title (for the list of links not followed)."""
+    notice = NOT_REPORT.search(text)
+    if notice:
+        return f"about reports, not a report ({notice.group(0)})"
+    if not pattern.search(text):
+        return "not a report title"
+    return "report title without a year"
+
+
+def is_cut(text: str) -> bool:
+    return bool(CUT_TITLE.search(text))
+
+
+def target_title(url: str) -> str:
+    """The link target's file name without its suffix: some portals name files by their title."""
+    return PurePosixPath(last_segment(url)).stem
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What to do with one listing link: 'report', 'probe' (title cut short: follow it and judge
+    by the linked page's own title) or 'pass' (not followed, `why`)."""
+
+    link: Link
+    action: str
+    why: str = ""
+
+
+def judge_link(link: Link, pattern: re.Pattern[str] = REPORT_TITLE) -> Verdict:
+    """A report by its text (or title attribute); a cut text by the link target's file name, else by
+    following it when what is visible could begin a report title; anything else is passed over."""
+    if is_report_title(link.text, pattern):
+        return Verdict(link, "report")
+    if not is_cut(link.text):
+        return Verdict(link, "pass", why_not_report(link.text, pattern))
+    by_target = target_title(link.url)
+    if is_report_title(by_target, pattern):
+        return Verdict(Link(link.url, by_target), "report")
+    visible = CUT_TITLE.sub("", link.text)
+    if NOT_REPORT.search(visible) or not REPORT_PREFIX.search(visible):
+        return Verdict(link, "pass", f"title cut short; {why_not_report(visible, pattern)}")
+    return Verdict(link, "probe", "title cut short: judged by the linked page's title")
+
+
+def page_title(html: str) -> str:
+    """A page's own title: the CMS's title meta (ArticleTitle, og:title), else <title>."""
+    tree = LexborHTMLParser(html)
+    for meta in tree.css("meta[content]"):
+        name = (meta.attributes.get("name") or meta.attributes.get("property") or "").lower()
+        if name in TITLE_META and (meta.attributes.get("content") or "").strip():
+            return " ".join((meta.attributes.get("content") or "").split())
+    title = tree.css_first("title")
+    return " ".join(title.text().split()) if title is not None else ""
 
 
 def attachment_kind(url: str) -> str | None:

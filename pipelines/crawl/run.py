@@ -29,7 +29,9 @@ class SourceStatus:
     unchanged: int = 0
     failed: int = 0
     not_parsed: int = 0  # bodies the spine has no reader for: archived only
-    skipped: int = 0  # links not followed: other hosts, robots.txt
+    skipped: int = 0  # links not followed: other origins, robots.txt, malformed
+    passed_over: int = 0  # listing links that are not reports (each in raw/links.jsonl, with why)
+    caps: list[str] = field(default_factory=list)  # per-source caps reached (also the first reasons)
     requests: int = 0
     bytes_fetched: int = 0
     seconds: float = 0.0
@@ -99,10 +101,13 @@ def source_status(crawl: SiteCrawl, written: set[str]) -> SourceStatus:
         listing_pages=crawl.listing_pages,
         reports=len(crawl.reports),
         skipped=len(crawl.skipped),
+        passed_over=len(crawl.passed_over),
+        caps=list(crawl.caps),
         requests=crawl.requests,
         bytes_fetched=crawl.bytes_fetched,
         seconds=round(crawl.seconds, 2),
     )
+    st.reasons += crawl.caps  # first, so a long list of failures cannot hide them
     st.reasons += [f"{url}: {why}" for url, why in crawl.errors]
     for report in crawl.reports:
         st.not_parsed += len(report.not_parsed())

@@ -10,7 +10,8 @@ A spec (every key but start_urls is optional):
     next_selector: "a.next"                    # pagination anchors (besides 下一页 and the TRS pager)
     attachment_selector: "div.article a"       # where attachments are on a report page
     report_title: "信息公开.*年度报告"           # regex for report titles
-    max_pages: 50                              # listing pages per crawl
+    max_pages: 50                              # listing pages per crawl (limits.json crawl_max_listing_pages)
+    max_reports: 1000                          # report links followed per crawl (crawl_max_reports)
     politeness: {min_interval: 2.0, max_per_host: 1}
     enabled: true                              # taken by the nightly run
 """
@@ -25,6 +26,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from govreports.data import SITES_DIR
+from govreports.extract.limits import limit
 from govreports.pipelines.crawl.discover import REPORT_TITLE, allowed_entry
 from govreports.pipelines.crawl.fetch import Politeness
 
@@ -42,7 +44,8 @@ class SiteSpec:
     next_selector: str | None = None
     attachment_selector: str = "a[href]"
     report_title: re.Pattern[str] = REPORT_TITLE
-    max_pages: int = 50
+    max_pages: int = field(default_factory=lambda: int(limit("crawl_max_listing_pages")))
+    max_reports: int = field(default_factory=lambda: int(limit("crawl_max_reports")))
     politeness: Politeness = field(default_factory=Politeness)
     enabled: bool = True
 
@@ -78,6 +81,7 @@ def parse_spec(data: dict, origin: str) -> SiteSpec:
         attachment_selector=data.get("attachment_selector") or spec.attachment_selector,
         report_title=title,
         max_pages=int(data.get("max_pages") or spec.max_pages),
+        max_reports=int(data.get("max_reports") or spec.max_reports),
         politeness=replace(Politeness(), **overrides),
         enabled=bool(data.get("enabled", True)),
     )
