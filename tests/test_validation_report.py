@@ -1,0 +1,193 @@
+"""Validation reports people can read (issue 12 item 5): Data Docs on the samples, the last N runs only,
+and the offline summary page rendered by a real headless Chromium with the network off."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from govreports.expectations.frames import document_name
+from govreports.pipelines.ingest import discover, ingest
+from tests.conftest import SAMPLES, expected_files, load_expected
+from tests.test_explain import documents
+from tests.validation_fixtures import doc_id, load
+
+gx_validate = pytest.importorskip("govreports.expectations.validate")
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+INTEGRITY_SUITES = ("documents", "facts", "wide_s2", "wide_s3", "wide_s4", "wide_legacy")
+# colours of the page's own CSS (expectations/summary.py): a styled page shows them, an unstyled one does not
+PASS_GREEN, FINDINGS_YELLOW = (0xDF, 0xF3, 0xE3), (0xFF, 0xF3, 0xCD)
+
+
+def stored_results(out: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted((out / "gx" / "uncommitted" / "validations").rglob("*.json"))]
+
+
+def run_times(out: Path) -> dict[str, set[str]]:
+    """The run-time folders (one per validation run) under the results store and the Data Docs pages."""
+    stores = {
+        "results": out / "gx" / "uncommitted" / "validations",
+        "pages": out / "data_docs" / "validations",
+    }
+    return {
+        name: {p.parent.name for p in root.rglob("*") if p.is_file() and p.suffix in (".json", ".html")}
+        for name, root in stores.items()
+    }
+
+
+@pytest.fixture(scope="module")
+def samples_run(tmp_path_factory):
+    if not expected_files(SAMPLES):
+        pytest.skip("data/samples holds no generated documents")
+    out = tmp_path_factory.mktemp("samples")
+    summary = ingest(discover([SAMPLES]), out)
+    return out, summary
+
+
+def test_samples_integrity_suites_pass_and_the_findings_are_the_deliberate_ones(samples_run):
+    out, _ = samples_run
+    results = {r["suite_name"]: r for r in stored_results(out)}
+    assert {s: results[s]["success"] for s in INTEGRITY_SUITES} == dict.fromkeys(INTEGRITY_SUITES, True)
+    failed = [(s, x) for s, r in results.items() for x in r["results"] if not x["success"]]
+    assert {x["expectation_config"]["severity"] for _, x in failed} <= {"warning", "info"}
+    found = {
+        (row["document"].rsplit(" ", 1)[1], x["expectation_config"]["meta"]["rule"].split(":")[1])
+        for suite, x in failed
+        if suite == "checks"
+        for row in x["result"]["unexpected_index_list"]
+    }
+    deliberate = {
+        (load_expected(p)["document"], identity)
+        for p in expected_files(SAMPLES)
+        for identity in load_expected(p)["expected_failing_identities"]
+    }
+    assert found == deliberate
+    assert len(deliberate) == 9
+
+
+def test_samples_findings_name_agency_year_file_and_the_explain_command(samples_run):
+    out, _ = samples_run
+    [checks] = [r for r in stored_results(out) if r["suite_name"] == "checks"]
+    [s4] = [x for x in checks["results"] if x["expectation_config"]["meta"]["rule"] == "identity_holds:S4_GROUP_TOTALS"]
+    rows = sorted(s4["result"]["unexpected_index_list"], key=lambda r: r["document"])
+    expected = sorted(
+        (
+            document_name(e["agency"], e["report_year"], e["document"]),
+            f"govreports explain {doc_id_of(p)[:12]} --out {out.resolve()}",
+        )
+        for p in expected_files(SAMPLES)
+        if "S4_GROUP_TOTALS" in (e := load_expected(p))["expected_failing_identities"]
+    )
+    assert [(r["document"], r["explain"]) for r in rows] == expected
+    assert rows[0]["document"] == "临川区教育局 2021年 gen072_gov_2021_2021.txt"
+
+
+def doc_id_of(expected_path: Path) -> str:
+    return hashlib.sha256((expected_path.parent / load_expected(expected_path)["document"]).read_bytes()).hexdigest()
+
+
+def test_run_summary_links_the_offline_page(samples_run, capsys, tmp_path):
+    from govreports.pipelines.cli import print_summary
+
+    out, summary = samples_run
+    assert summary.data_docs == str((out / "data_docs" / "index.html").resolve())
+    print_summary(summary)
+    printed = capsys.readouterr().out
+    assert f"validation summary: {out.resolve() / 'data_docs' / 'summary.html'}" in printed.replace("\n", "")
+    print_summary(dataclasses.replace(summary, data_docs=str(tmp_path / "index.html")))  # no page beside it
+    assert "validation summary" not in capsys.readouterr().out
+
+
+def test_summary_page_is_static_and_offline(samples_run):
+    out, _ = samples_run
+    html = (out / "data_docs" / "summary.html").read_text(encoding="utf-8")
+    assert "<script" not in html.lower()
+    assert re.findall(r"(?:https?:|ftp:)?//", html) == []
+    assert re.findall(r"""(?:src|href)=["']([^"']+)""", html) == ["index.html"]
+    assert "<style>" in html and "@import" not in html and "url(" not in html
+    assert "政府信息公开工作年度报告 · 验证摘要" in html
+
+
+def _chromium(page: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    """Headless Chromium with the network off: every request goes to a closed loopback port."""
+    return subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--proxy-server=127.0.0.1:9",
+            "--proxy-bypass-list=<-loopback>",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=1280,1600",
+            "--virtual-time-budget=3000",
+            *args,
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,  # a bound on a hung browser, not a timing assertion
+        check=True,
+    )
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+def test_offline_page_renders_its_findings_and_chinese_text_in_chromium(samples_run, tmp_path):
+    out, _ = samples_run
+    page = out / "data_docs" / "summary.html"
+    dom = _chromium(page, tmp_path, "--dump-dom").stdout
+    assert "政府信息公开工作年度报告 · 验证摘要" in dom
+    for name in (
+        "临川区教育局 2021年 gen072_gov_2021_2021.txt",
+        "南溪区人民政府办公室 2018年 gen039_legacy_stats_2018.html",
+    ):
+        assert name in dom
+    assert "identity_holds:S4_GROUP_TOTALS" in dom
+    assert dom.count("通过 pass</td>") == len(INTEGRITY_SUITES)
+    shot = tmp_path / "summary.png"
+    _chromium(page, tmp_path, f"--screenshot={shot}")
+    image = Image.open(shot).convert("RGB")
+    assert image.size == (1280, 1600)
+    colours = {c for _, c in image.getcolors(maxcolors=1 << 20)}
+    assert len(colours) > 50  # text is anti-aliased: a blank or single-colour page has a handful
+    assert PASS_GREEN in colours and FINDINGS_YELLOW in colours
+    dark = sum(n for n, c in image.getcolors(maxcolors=1 << 20) if sum(c) < 200)
+    assert dark > 0.005 * 1280 * 1600
+
+
+def test_summary_page_fails_a_run_with_a_critical_finding(tmp_path):
+    docs = documents()
+    load(docs, tmp_path)
+    index = gx_validate.validate_run(tmp_path, [d.doc_id for d in docs])
+    html = gx_validate.summary_page(index).read_text(encoding="utf-8")
+    assert "有严重问题" in html
+    assert "<td class='fail'>未通过 FAIL</td>" in html
+    facts = re.search(r"<code>facts</code></td>(.*?)</tr>", html).group(1)
+    assert re.findall(r"<td class='n'>(\d+)</td>", facts) == ["10", "11", "1", "0"]
+    assert "洪泽区人民政府 2023年 hz2023.pdf" in html
+    assert f"govreports explain {doc_id('hz2023.pdf')[:12]} --out {tmp_path.resolve()}" in html
+
+
+def test_data_docs_keep_the_last_n_runs(tmp_path, monkeypatch):
+    monkeypatch.setenv("GOVREPORTS_KEEP_DATA_DOCS_RUNS", "2")
+    docs = documents()
+    load(docs, tmp_path)
+    seen = []
+    for _ in range(3):
+        gx_validate.validate_run(tmp_path, [d.doc_id for d in docs])
+        seen.append(run_times(tmp_path)["results"])
+    assert [len(s) for s in seen] == [1, 2, 2]
+    first = seen[0].pop()
+    kept = run_times(tmp_path)
+    assert first not in kept["results"] and kept["results"] == kept["pages"]
+    index = (tmp_path / "data_docs" / "index.html").read_text(encoding="utf-8")
+    assert first not in index and all(t in index for t in kept["results"])
