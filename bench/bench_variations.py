@@ -35,7 +35,7 @@ def line(name: str, t: Tally) -> str:
     meta = [100 * getattr(t, f"{f}_ok") / t.meta_checked if t.meta_checked else 100.0
             for f in ("doc_type", "agency", "report_year", "published_date")]  # fmt: skip
     return (f"{name:32s} {fields[0]:5d} {fields[1]:8.3f}% wrong {fields[2]:3d} missing {fields[3]:4d} "
-            f"fp {fields[4]:3d} ambig.valued {fields[5]:2d} ids {ids}  "
+            f"fp {fields[4]:3d} ambig.valued {fields[5]:2d} unit off {t.unit_factor_off} ids {ids}  "
             f"type/agency/year/date {'/'.join(f'{m:.1f}' for m in meta)}")  # fmt: skip
 
 

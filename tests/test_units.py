@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -163,3 +164,25 @@ def test_samples_printed_in_yuan_read_in_wan_yuan() -> None:
             assert fact.unit == "元" and "unit_assumed" not in fact.flags, (name, fact.key)
             seen += fact.value != 0
     assert seen >= 6
+
+
+def layout_row(line: str) -> tuple[list[str], list[tuple[int, int]]]:
+    """A space-aligned text line → its cells and their [start, end) columns."""
+    found = list(re.finditer(r"\S+(?: \S+)*", line))
+    return [m.group() for m in found], [(m.start(), m.end()) for m in found]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        ["  信息内容   采购项目数量        采购总金额（元）"],
+        ["  信息内容   采购项目数量        采购总金额", "                               （元）"],
+        ["  信息内容   采购项目数量        采购总金额（", "                                 元）"],
+    ],
+)
+def test_layout_text_header_unit_wrapped_over_lines(header: list[str]) -> None:
+    lines = ["        第二十条第（九）项", *header, "政府集中采购     12                809100"]
+    cells, spans = zip(*(layout_row(line) for line in lines), strict=True)
+    table = RawTable(rows=list(cells), origin="layout", spans=list(spans))
+    facts = {f.key: f for f in normalise_amounts(TableMapper("gov_2019", reference()).feed([table]), reference())}
+    assert (facts[PROCUREMENT].value, facts[PROCUREMENT].unit, facts[PROJECTS].value) == (80.91, "元", 12)

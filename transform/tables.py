@@ -123,6 +123,7 @@ class TableMapper:
     s2_positions: dict[int, ColumnSpec] = field(default_factory=dict)
     s2_centers: list[tuple[ColumnSpec, float]] = field(default_factory=list)  # layout text: header columns
     s2_units: dict[str, str | None] = field(default_factory=dict)  # column key → money unit its header prints
+    s2_header: dict[str, str] = field(default_factory=dict)  # layout text: header label per column, wraps joined
     s3_positions: dict[int, str] = field(default_factory=dict)
     s3_rows: list[ObservedRow] = field(default_factory=list)
     legacy_value_col: int | None = None
@@ -192,6 +193,7 @@ class TableMapper:
         self.s2_positions = {}
         self.s2_centers = []
         self.s2_units = {}
+        self.s2_header = {}
 
     def s2_row(self, row: Row) -> None:
         columns = self.s2_columns()
@@ -201,16 +203,20 @@ class TableMapper:
         if header or any(norm(c) == "信息内容" for c in row.texts()):
             if header:
                 self.s2_positions = header
-                self.s2_units = {col.column_key: unit_in_text(row.cells[i]) for i, col in header.items()}
+                self.s2_header = {col.column_key: row.cells[i] or "" for i, col in header.items()}
+                self.s2_units = {key: unit_in_text(text) for key, text in self.s2_header.items()}
                 if row.spans:
                     self.s2_page = row.page
                     self.s2_centers = sorted(((col, center(row.spans[i])) for i, col in header.items()),
                                              key=lambda p: p[1])  # fmt: skip
             return
         split = split_row(row.cells)
+        if not split.values and self.s2_header_wrap(row):
+            return
         spec, score = best_row(split, self.s2_rows())
         if spec is None or score < MIN_ROW_MATCH or not split.values:
             return
+        self.s2_header = {}  # the first data row: the header has ended
         assigned = self.assign_s2(row, split, columns)
         for col, (ci, text) in assigned.items():
             unit = self.s2_units.get(col.column_key)
@@ -232,6 +238,19 @@ class TableMapper:
         if fitted is None:
             return self.s2_by_geometry(row, split, columns)
         return dict(zip(columns, fitted, strict=True))
+
+    def s2_header_wrap(self, row: Row) -> bool:
+        """Layout text: a header label wrapped over lines ('采购总金额（' / '元）'); join each piece to its column."""
+        if not self.s2_header or not row.spans or row.page != self.s2_page or not self.s2_centers:
+            return False
+        where = place(row.spans, [c for _, c in self.s2_centers])
+        if where is None:
+            return False
+        for w, text in zip(where, row.cells, strict=True):
+            key = self.s2_centers[w][0].column_key
+            self.s2_header[key] = self.s2_header.get(key, "") + (text or "")
+            self.s2_units[key] = unit_in_text(self.s2_header[key])
+        return True
 
     def s2_by_geometry(self, row: Row, split: SplitRow, columns: list[ColumnSpec]) -> dict:
         """Layout text: each number under its header column; a column with no number was printed blank."""
