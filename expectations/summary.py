@@ -93,8 +93,9 @@ def _where(row: dict) -> str:
 
 
 def _row_html(row: dict) -> str:
-    document = row.get("document") or f"doc_id {_cell(row.get('doc_id'))}"
-    command = row.get("explain")
+    # a row without a doc_id (P_MISSING_YEAR: the report that is missing) has NaN labels
+    document = row.get("document") if isinstance(row.get("document"), str) else f"doc_id {_cell(row.get('doc_id'))}"
+    command = row.get("explain") if isinstance(row.get("explain"), str) else None
     return (
         f"<tr><td>{escape(str(document))}</td><td>{escape(_where(row))}</td>"
         f"<td>{f'<code>{escape(command)}</code>' if command else '—'}</td></tr>"
