@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from govreports.extract.model import Extracted
+from govreports.pipelines.evaluate import EvalReport, score_corpus
+from govreports.pipelines.generate import prose
 from govreports.transform.dates import PrintedDate, parse_date, printed_date
 from govreports.transform.detect import detect
+from govreports.transform.document import process_document
+from govreports.transform.model import InputDoc
 
 BODY = "\n本报告根据《条例》要求编制。\n一、总体情况\n正文。\n"
 AGENCY = "金华市婺城区人民政府"
@@ -112,3 +117,84 @@ def test_fill_date_and_unit_under_a_statistics_table() -> None:
 def test_page_metadata_date_wins_over_the_signature() -> None:
     text = f"{AGENCY}2022年政府信息公开工作年度报告" + BODY + "2023年1月20日\n"
     assert found(text, published="2023-02-01")[2] == date(2023, 2, 1)
+
+
+# ---------------------------------------------------------------- the samples' named variations
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+MANIFEST = json.loads((SAMPLES / "manifest.json").read_text(encoding="utf-8"))
+NAMED = sorted({d["variation"] for d in MANIFEST["documents"]} - {"base"})
+# which source each title-block, opening and signature variation must be read from
+SOURCE_OF = {
+    "title_two_lines": ("agency", "title_block"),
+    "title_three_lines": ("agency", "title_block"),
+    "title_year_first": ("agency", "title_block"),
+    "title_spaced": ("agency", "title_block"),
+    "agency_in_opening": ("agency", "opening"),
+    "agency_in_signature": ("agency", "signature"),
+    "date_chinese_numerals": ("published_date", "signature"),
+    "date_split": ("published_date", "signature"),
+    "date_month_only": ("published_month", "signature"),
+    "legacy_fill_date": ("published_date", "fill_date"),
+}
+
+
+def samples_of(variation: str) -> list[str]:
+    return [d["document"] for d in MANIFEST["documents"] if d["variation"] == variation]
+
+
+def expected_of(document: str) -> dict:
+    return json.loads((SAMPLES / f"{document.rsplit('.', 1)[0]}.expected.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def report() -> EvalReport:
+    return score_corpus(SAMPLES)
+
+
+@pytest.mark.parametrize("variation", NAMED)
+def test_every_variation_gets_agency_year_and_date_right(report: EvalReport, variation: str) -> None:
+    t = report.by_variation()[variation]
+    assert (t.agency_ok, t.report_year_ok, t.published_date_ok) == (t.meta_checked,) * 3, variation
+
+
+@pytest.mark.parametrize("variation", sorted(SOURCE_OF))
+def test_each_variation_is_read_from_its_source(variation: str) -> None:
+    field, source = SOURCE_OF[variation]
+    assert len(samples_of(variation)) >= 3
+    for name in samples_of(variation):
+        document = process_document(InputDoc.from_path(SAMPLES / name)).document
+        assert json.loads(document["meta_sources"])[field] == source, name
+        assert document["agency"] == expected_of(name)["agency"], name
+
+
+def test_month_only_samples_have_a_month_and_no_day() -> None:
+    for name in samples_of("date_month_only"):
+        e = expected_of(name)
+        assert e["published_date"] is None and len(e["published_month"]) == 7, name
+        document = process_document(InputDoc.from_path(SAMPLES / name)).document
+        assert (document["published_date"], document["published_month"]) == (None, e["published_month"]), name
+
+
+def test_the_samples_print_what_their_variation_says() -> None:
+    captures = {d["document"] for d in MANIFEST["documents"] if "format_text" in d["variations"]}
+    for name in captures & set(samples_of("title_spaced")):  # pdftotext -layout drops the spaces
+        agency, text = expected_of(name)["agency"], (SAMPLES / name).read_text(encoding="utf-8")
+        assert " ".join(agency) in text or "\u3000".join(agency) in text, name
+    for name in [n for n in samples_of("legacy_fill_date") if not n.endswith(".pdf")]:
+        text = (SAMPLES / name).read_text(encoding="utf-8")
+        assert "填报日期" in text and "填报单位" not in text, name
+    for name in captures & set(samples_of("date_split")):
+        day = date.fromisoformat(expected_of(name)["published_date"])
+        lines = [ln.strip() for ln in (SAMPLES / name).read_text(encoding="utf-8").splitlines() if ln.strip()]
+        assert lines[-1] in (f"{day.day}日", prose.small_number_cn(day.day) + "日"), name
+
+
+def test_the_fill_lines_under_a_statistics_table_are_no_rows() -> None:
+    from govreports.transform.reference import reference
+    from govreports.transform.runtogether import facts_from_text
+
+    table = "统计指标 单位 统计数\n（一）召开政府信息公开工作会议或专题会议数 次 3\n"
+    footer = "单位负责人：王明 审核人：李华 填报人：张强\n联系电话：0457-4784051 填报日期：2015 年 1 月 14 日\n"
+    facts = facts_from_text(table + footer, "legacy_stats", reference())
+    assert [(f.key, f.value) for f in facts] == [("legacy.meetings", 3.0)]

@@ -107,6 +107,11 @@ def legacy_header() -> LegacyHeader:
     return LegacyHeader(header, re.compile(column), roles, tuple(words["legacy_value"]))
 
 
+def is_footer(label: str) -> bool:
+    """A statistics form's footer line (填报人, 联系电话, 填报日期): the table has ended."""
+    return norm(label).startswith(tuple(detection_rules()["table_headers"]["legacy_footer"]))
+
+
 def legacy_columns(header_text: str) -> tuple[str, ...]:
     """Role of each value column: 'value' for this year's (one column), else 'skip' or 'code'."""
     spec = legacy_header()
@@ -693,7 +698,7 @@ class TextReader:
         flags: tuple[str, ...] = ()
         known = spec is not None and score >= MIN_ROW_MATCH
         if spec is None or not known:
-            if len(norm(text)) > MAX_PROSE_LABEL:
+            if len(norm(text)) > MAX_PROSE_LABEL or is_footer(text):
                 self.state = None
                 return
             if not looks_like_row(text, seg.after):

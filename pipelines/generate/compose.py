@@ -294,6 +294,7 @@ def expected_of(plan: Plan, doc: Doc, meta: dict, ambiguous: list[str], narrativ
         "agency": meta["agency"],
         "report_year": None if plan.kind == "other" else plan.year,
         "published_date": (meta["published"] if is_page else meta["signed"]).isoformat(),
+        "published_month": (meta["published"] if is_page else meta["signed"]).isoformat()[:7],
         "template": plan.template,
         "facts": facts,
         "blank_cells": blanks,

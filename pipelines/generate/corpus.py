@@ -14,6 +14,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+from govreports.pipelines.generate import meta_variations  # noqa: F401 - registers its variations
 from govreports.pipelines.generate.compose import EXTENSIONS, Plan, Report, compose
 from govreports.pipelines.generate.layout import Printing
 from govreports.pipelines.generate.render_html import render_html
@@ -27,6 +28,41 @@ FORMATS = ("html", "pdf", "text", "docx", "xlsx", "pdf_layout")
 BYTE_RENDERERS = {"html": render_html, "text": render_text, "docx": render_docx, "xlsx": render_xlsx}
 BATCH_RENDERERS = {"pdf": render_pdfs, "pdf_layout": render_layout_texts}  # one soffice call for all
 P = Printing
+NO_META = {"with_meta": False}  # a text capture or HTML fragment without the portal's metadata
+
+# (variation, kind, format, Plan options) of the title-block, opening and signature variations
+META_ROWS: list[tuple[str, str, str, dict]] = [
+    ("title_two_lines", "gov_2021", "pdf", {}),
+    ("title_two_lines", "gov_2019", "text", NO_META),
+    ("title_two_lines", "legacy_stats", "html", NO_META),
+    ("title_three_lines", "gov_2021", "pdf_layout", {}),
+    ("title_three_lines", "gov_2021", "docx", {}),
+    ("title_three_lines", "narrative", "pdf", {}),
+    ("title_year_first", "gov_2021", "pdf", {}),
+    ("title_year_first", "gov_2019", "pdf_layout", {}),
+    ("title_year_first", "gov_2021", "html", NO_META),
+    ("title_spaced", "gov_2021", "pdf", {}),
+    ("title_spaced", "legacy_stats", "pdf_layout", {}),
+    ("title_spaced", "gov_2019", "text", NO_META),
+    ("agency_in_opening", "gov_2021", "pdf", {}),
+    ("agency_in_opening", "gov_2019", "html", NO_META),
+    ("agency_in_opening", "legacy_stats", "text", NO_META),
+    ("agency_in_signature", "gov_2021", "pdf_layout", {}),
+    ("agency_in_signature", "gov_2021", "text", NO_META),
+    ("agency_in_signature", "narrative", "html", NO_META),
+    ("date_chinese_numerals", "gov_2021", "pdf", {}),
+    ("date_chinese_numerals", "legacy_stats", "text", NO_META),
+    ("date_chinese_numerals", "gov_2019", "docx", {}),
+    ("date_month_only", "gov_2021", "pdf", {}),
+    ("date_month_only", "legacy_stats", "html", NO_META),
+    ("date_month_only", "narrative", "text", NO_META),
+    ("date_split", "gov_2021", "pdf", {}),
+    ("date_split", "gov_2019", "pdf_layout", {}),
+    ("date_split", "gov_2021", "text", NO_META),
+    ("legacy_fill_date", "legacy_stats", "pdf", {}),
+    ("legacy_fill_date", "legacy_stats", "text", {**NO_META, "text_style": "pipe"}),
+    ("legacy_fill_date", "legacy_stats", "html", {**NO_META, "printing": P(legacy_layout="putian")}),
+]
 
 # (kind, format, Plan options). Every variation of issue 3 appears at least twice.
 MATRIX: list[tuple[str, str, dict]] = [
@@ -165,6 +201,8 @@ MATRIX: list[tuple[str, str, dict]] = [
         "text",
         {"variation": "amount_yuan_header", "text_style": "runtogether", "printing": P(yuan_in="header")},
     ),
+    # Title blocks, openings and signatures (meta_variations.py): where agency, year and date are printed
+    *[(kind, fmt, {"variation": variation, **options}) for variation, kind, fmt, options in META_ROWS],
 ]
 FIRST_YEAR = {
     "gov_2021": (2021, 4),

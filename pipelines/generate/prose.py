@@ -43,9 +43,18 @@ def index_no(rng: random.Random, published: date) -> str:
 
 def chinese_date(d: date, rng: random.Random) -> str:
     if rng.random() < 0.2:  # some agencies sign with Chinese numerals: 二〇二四年一月二十六日
-        year = "".join(DIGITS_CN[int(c)] for c in str(d.year))
-        return f"{year}年{small_number_cn(d.month)}月{small_number_cn(d.day)}日"
+        return cn_date(d)
     return f"{d.year}年{d.month}月{d.day}日"
+
+
+def cn_month(d: date) -> str:
+    """二〇二四年一月"""
+    return "".join(DIGITS_CN[int(c)] for c in str(d.year)) + f"年{small_number_cn(d.month)}月"
+
+
+def cn_date(d: date) -> str:
+    """二〇二四年一月二十六日"""
+    return f"{cn_month(d)}{small_number_cn(d.day)}日"
 
 
 def small_number_cn(n: int) -> str:
