@@ -191,12 +191,14 @@ def add_labels(frame: pd.DataFrame, names: dict[str, str], out_dir: Path | None 
         return frame
     ids = frame["doc_id"]
     distinct = [d for d in ids.dropna().unique() if isinstance(d, str)]
-    out = frame.copy()
-    # a few hundred documents over millions of facts: build each label once
     missing = "document {} not in the warehouse"
-    out["document"] = ids.map({d: names.get(d, missing.format(d[:EXPLAIN_PREFIX])) for d in distinct})
-    out["explain"] = ids.map({d: explain_command(d, out_dir) for d in distinct})
-    return out
+    # a few hundred documents over millions of facts: each label is built once, and stored as a
+    # category (one string per document) so GX's copies of the frame stay cheap
+    labels = {
+        "document": {d: names.get(d, missing.format(d[:EXPLAIN_PREFIX])) for d in distinct},
+        "explain": {d: explain_command(d, out_dir) for d in distinct},
+    }
+    return frame.assign(**{c: ids.map(labels[c]).astype("category") for c in LABEL_COLUMNS})
 
 
 def build_frames(
