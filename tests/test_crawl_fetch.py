@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from govreports.pipelines.crawl.content_coding import PIECE, BadContentEncoding, BodyTooLarge, BoundedDecoder
+from govreports.pipelines.crawl.deadline import DeadlineBackend
 from govreports.pipelines.crawl.fetch import (
     USER_AGENT,
     PoliteClient,
@@ -278,3 +279,13 @@ def test_slow_headers_fail_at_the_deadline(portal: Portal) -> None:
         robots = client.get(portal.base + COLUMN + "index.html")  # the deadline is per response
     assert resp.error == "timeout: no complete response within the 0.3 s deadline" and resp.attempts == 1
     assert robots.ok
+
+
+def test_deadline_covers_proxy_transports_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    with PoliteClient(["a.gov.cn"], FAST) as client:
+        transports = [client.http._transport, *(t for t in client.http._mounts.values() if t is not None)]
+        assert len(transports) == 2  # the environment's proxy is still used
+        assert all(isinstance(t._pool._network_backend, DeadlineBackend) for t in transports)

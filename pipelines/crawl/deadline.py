@@ -98,12 +98,16 @@ class DeadlineBackend(httpcore.NetworkBackend):
         self.inner.sleep(seconds)
 
 
-def deadline_transport() -> httpx.HTTPTransport:
-    """httpx's own transport with every socket operation bounded by the thread's deadline. httpx has no
-    option for a network backend, so the pool's is wrapped (one private attribute, checked here)."""
-    transport = httpx.HTTPTransport()
-    pool = transport._pool
-    if not isinstance(getattr(pool, "_network_backend", None), httpcore.NetworkBackend):
-        raise RuntimeError("httpx's transport changed: cannot install the response deadline")
-    pool._network_backend = DeadlineBackend(pool._network_backend)
-    return transport
+def install_deadline(client: httpx.Client) -> httpx.Client:
+    """Bound every socket operation of `client` by the thread's deadline: its default transport and the
+    ones httpx mounted for environment proxies (HTTP_PROXY …), which a `transport=` argument would drop.
+    httpx has no option for a network backend, so each pool's is wrapped (private attributes, checked)."""
+    transports = [client._transport, *(t for t in client._mounts.values() if t is not None)]
+    for transport in transports:
+        pool = getattr(transport, "_pool", None)
+        backend = getattr(pool, "_network_backend", None)
+        if not isinstance(backend, httpcore.NetworkBackend):
+            raise RuntimeError("httpx's transport changed: cannot install the response deadline")
+        if not isinstance(backend, DeadlineBackend):
+            pool._network_backend = DeadlineBackend(backend)
+    return client

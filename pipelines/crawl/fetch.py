@@ -139,11 +139,12 @@ class PoliteClient:
         self._slots_lock = threading.Lock()
         self._delay: dict[str, float] = {}
         self.requests = 0
-        self.http = httpx.Client(
-            headers={"User-Agent": self.p.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
-            timeout=httpx.Timeout(self.p.read_timeout, connect=self.p.connect_timeout),
-            follow_redirects=False,
-            transport=deadline.deadline_transport(),
+        self.http = deadline.install_deadline(
+            httpx.Client(
+                headers={"User-Agent": self.p.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
+                timeout=httpx.Timeout(self.p.read_timeout, connect=self.p.connect_timeout),
+                follow_redirects=False,
+            )
         )
 
     def close(self) -> None:
