@@ -203,6 +203,15 @@ MATRIX: list[tuple[str, str, dict]] = [
     ),
     # Title blocks, openings and signatures (meta_variations.py): where agency, year and date are printed
     *[(kind, fmt, {"variation": variation, **options}) for variation, kind, fmt, options in META_ROWS],
+    # Amounts in 元 through a PDF and its pdftotext -layout text
+    ("gov_2019", "pdf_layout", {"variation": "amount_yuan_header", "printing": P(yuan_in="header")}),
+    ("gov_2021", "pdf", {"variation": "amount_yuan_header", "printing": P(fees_unit="元", yuan_in="header")}),
+    ("gov_2021", "pdf_layout", {"variation": "amount_yuan_cell", "printing": P(fees_unit="元")}),
+    (
+        "legacy_stats",
+        "pdf_layout",
+        {"variation": "amount_yuan_header", "printing": P(fees_unit="元", yuan_in="header")},
+    ),  # fmt: skip
 ]
 FIRST_YEAR = {
     "gov_2021": (2021, 4),
