@@ -215,6 +215,8 @@ def read_table(out_dir: Path, table: str, schema: pa.Schema | None = None) -> pa
         return (schema or SCHEMAS[table]).empty_table()
     dataset = ds.dataset(
         [str(f) for f in files],
+        # the table's schema, not the first file's: parts written before a column was added read it as null
+        schema=schema or SCHEMAS.get(table),
         format="parquet",
         # typed, not inferred: a lake holding only the null-year partition has nothing to infer from
         partitioning=ds.partitioning(pa.schema([("report_year", pa.int32())]), flavor="hive"),

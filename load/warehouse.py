@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from govreports.expectations.cross_doc import create_cross_doc_views
 from govreports.expectations.plausibility import create_plausibility_view
@@ -45,8 +46,13 @@ def lake_view_sql(out_dir: Path, table: str, schema: pa.Schema) -> str:
         cols = ", ".join(f"CAST(NULL AS {duck_type(f.type)}) AS {f.name}" for f in schema)
         return f"SELECT {cols} WHERE false"
     glob = (lake_dir(out_dir).resolve() / table / "*" / "*.parquet").as_posix()
+    # a column added to the schema after the lake's parts were written is null for them
+    written = {"report_year"}.union(*(pq.read_schema(f).names for f in table_files(out_dir, table)))
     cols = ", ".join(
-        "TRY_CAST(report_year AS INTEGER) AS report_year" if f.name == "report_year" else f.name for f in schema
+        "TRY_CAST(report_year AS INTEGER) AS report_year"
+        if f.name == "report_year"
+        else (f.name if f.name in written else f"CAST(NULL AS {duck_type(f.type)}) AS {f.name}")
+        for f in schema
     )
     return f"SELECT {cols} FROM read_parquet('{glob}', hive_partitioning = true, union_by_name = true)"
 

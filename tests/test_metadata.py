@@ -198,3 +198,34 @@ def test_the_fill_lines_under_a_statistics_table_are_no_rows() -> None:
     footer = "单位负责人：王明 审核人：李华 填报人：张强\n联系电话：0457-4784051 填报日期：2015 年 1 月 14 日\n"
     facts = facts_from_text(table + footer, "legacy_stats", reference())
     assert [(f.key, f.value) for f in facts] == [("legacy.meetings", 3.0)]
+
+
+def test_a_site_name_as_page_title_names_no_agency() -> None:
+    text = f"{AGENCY}2022年政府信息公开工作年度报告" + BODY
+    agency, year, _, _, sources = found(text, title="婺城区人民政府门户网站")
+    assert (agency, year, sources["agency"]) == (AGENCY, 2022, "title_block")
+
+
+def test_a_lake_written_before_the_new_columns_still_reads(tmp_path: Path) -> None:
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from govreports.load.lake import DOCUMENTS_SCHEMA, lake_dir, read_table
+    from govreports.load.warehouse import lake_view_sql
+
+    older = pa.schema([f for f in DOCUMENTS_SCHEMA if f.name not in ("published_month", "meta_sources", "report_year")])
+    part = lake_dir(tmp_path) / "documents" / "report_year=2020"
+    part.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist([{"doc_id": "a", "agency": "某局"}], schema=older), part / "part-a.parquet")
+    rows = duckdb.sql(lake_view_sql(tmp_path, "documents", DOCUMENTS_SCHEMA)).fetchall()
+    names = DOCUMENTS_SCHEMA.names
+    assert [
+        (r[names.index("doc_id")], r[names.index("published_month")], r[names.index("report_year")]) for r in rows
+    ] == [("a", None, 2020)]
+    newer = pa.schema([f for f in DOCUMENTS_SCHEMA if f.name != "report_year"])
+    pq.write_table(
+        pa.Table.from_pylist([{"doc_id": "b", "published_month": "2021-01"}], schema=newer), part / "part-b.parquet"
+    )
+    table = read_table(tmp_path, "documents").sort_by("doc_id")
+    assert table.column("published_month").to_pylist() == [None, "2021-01"]

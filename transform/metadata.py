@@ -97,6 +97,12 @@ class Reading:
         return None
 
     @cached_property
+    def report_page_title(self) -> str | None:
+        """The page title when it names a report: a site name (`XX区人民政府门户网站`) or a column
+        name (`政府信息公开年报`) names no agency and no year."""
+        return self.page_title if self.page_title and is_report_title(self.page_title) else None
+
+    @cached_property
     def title_span(self) -> tuple[int, int] | None:
         """[first, last] line of the printed report title, joined across lines when it is set on several."""
         most = metadata_rules()["title_block_lines"]
@@ -216,7 +222,7 @@ def head_year(r: Reading) -> int | None:
 Source = Callable[[Reading], object]
 SOURCES: dict[str, dict[str, Source]] = {
     "agency": {
-        "page_title": lambda r: agency_of(r.page_title, r.ex.text),
+        "page_title": lambda r: agency_of(r.report_page_title, r.ex.text),
         "title_block": lambda r: agency_of(r.title_block, r.ex.text),
         "opening": lambda r: r.opening_match[0],
         "portal": portal_agency,
@@ -224,7 +230,7 @@ SOURCES: dict[str, dict[str, Source]] = {
         "signature": lambda r: r.signature[1],
     },
     "report_year": {
-        "page_title": lambda r: year_in(r.page_title),
+        "page_title": lambda r: year_in(r.report_page_title),
         "title_block": lambda r: year_in(r.title_block),
         "period": period_year,
         "opening": lambda r: r.opening_match[1],
