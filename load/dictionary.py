@@ -21,6 +21,7 @@ import typer
 
 from govreports.data import checkout_root
 from govreports.transform.reference import REFERENCE_DIR, ColumnSpec, RowSpec, reference
+from govreports.transform.units import amount_keys
 
 DOCS_PATH = (checkout_root() or Path.cwd()) / "docs" / "data_dictionary.md"  # a checkout's docs/
 TEMPLATE_LABEL_COLUMNS = {"gov_2019": "label_gov_2019", "gov_2021": "label_gov_2021", "legacy_stats": "label_legacy"}
@@ -131,7 +132,10 @@ def _printed_labels() -> dict[str, dict[str, tuple[str, str, str]]]:
     ref = reference()
     out: dict[str, dict[str, tuple[str, str, str]]] = {}
 
+    amounts = amount_keys(ref)
+
     def put(key: str, template: str, label: str, unit: str, kind: str) -> None:
+        unit = amounts[key].spec_unit if key in amounts else unit  # the unit the value is stored in
         out.setdefault(key, {}).setdefault(template, (label, unit, kind))
 
     for row in ref.rows:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from govreports.extract.model import RawTable
+from govreports.load.dictionary import data_dictionary
 from govreports.pipelines.evaluate import DocScore, Tally, score_facts
 from govreports.transform.document import process_document
 from govreports.transform.model import Fact, InputDoc
@@ -186,3 +187,8 @@ def test_layout_text_header_unit_wrapped_over_lines(header: list[str]) -> None:
     table = RawTable(rows=list(cells), origin="layout", spans=list(spans))
     facts = {f.key: f for f in normalise_amounts(TableMapper("gov_2019", reference()).feed([table]), reference())}
     assert (facts[PROCUREMENT].value, facts[PROCUREMENT].unit, facts[PROJECTS].value) == (80.91, "元", 12)
+
+
+def test_key_dictionary_gives_the_stored_unit() -> None:
+    units = {r["key"]: r["unit"] for r in data_dictionary().to_dict("records")}
+    assert (units[PROCUREMENT], units[FEES_2021], units["legacy.fee_waiver_amount_yuan"]) == ("万元", "万元", "元")
