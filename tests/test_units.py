@@ -192,3 +192,17 @@ def test_layout_text_header_unit_wrapped_over_lines(header: list[str]) -> None:
 def test_key_dictionary_gives_the_stored_unit() -> None:
     units = {r["key"]: r["unit"] for r in data_dictionary().to_dict("records")}
     assert (units[PROCUREMENT], units[FEES_2021], units["legacy.fee_waiver_amount_yuan"]) == ("万元", "万元", "元")
+
+
+def test_samples_with_no_unit_printed_are_flagged_assumed() -> None:
+    manifest = json.loads((SAMPLES / "manifest.json").read_text(encoding="utf-8"))
+    names = [d["document"] for d in manifest["documents"] if d["variation"] == "amount_no_unit"]
+    assert len(names) >= 3
+    amounts = amount_keys(reference())
+    flagged = 0
+    for name in names:
+        for fact in process_document(InputDoc.from_path(SAMPLES / name)).facts:
+            if fact.key in amounts and fact.value:
+                assert (fact.unit, fact.flags) == ("万元", ["unit_assumed"]), (name, fact.key)
+                flagged += 1
+    assert flagged >= 2

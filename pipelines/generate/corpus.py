@@ -212,6 +212,10 @@ MATRIX: list[tuple[str, str, dict]] = [
         "pdf_layout",
         {"variation": "amount_yuan_header", "printing": P(fees_unit="元", yuan_in="header")},
     ),  # fmt: skip
+    # Amounts in 万元 printed with no unit at all (the 2019 template prints none): the spec unit is assumed
+    ("gov_2019", "html", {"variation": "amount_no_unit", "printing": P(procurement_unit="万元", unit_printed=False)}),
+    ("gov_2021", "text", {"variation": "amount_no_unit", "text_style": "tab", "printing": P(unit_printed=False)}),
+    ("gov_2019", "docx", {"variation": "amount_no_unit", "printing": P(procurement_unit="万元", unit_printed=False)}),
 ]
 FIRST_YEAR = {
     "gov_2021": (2021, 4),

@@ -59,6 +59,7 @@ class Printing:
     procurement_unit: str = "元"  # 元 | 万元
     fees_unit: str = "万元"  # 万元 | 元: the 2021 fee column and the legacy fee and budget rows
     yuan_in: str = "cell"  # cell | header: where an amount in 元 prints its unit ('809100元' or '采购总金额（元）')
+    unit_printed: bool = True  # False: section 二 amounts in 万元 with no unit anywhere (the template prints none)
     legacy_layout: str = "national"  # national | putian | dingxi
     shifting_spans: bool = False  # section 二: the label's colspan changes from row to row (2019 Word tables)
 
@@ -187,6 +188,8 @@ def yuan_unit(column_key: str, printing: Printing) -> str | None:
 
 
 def s2_column_label(column_key: str, label: str, printing: Printing) -> str:
+    if column_key in YUAN_COLUMNS and not printing.unit_printed:
+        return label.split("（")[0]
     if column_key == "procurement_amount" and printing.procurement_unit == "万元":
         return f"{label}（万元）"
     if yuan_unit(column_key, printing) and printing.yuan_in == "header":
