@@ -47,6 +47,7 @@ COMMAND_MODULES = (
     "govreports.load.dictionary",
     "govreports.load.export",
     "govreports.pipelines.publish",
+    "govreports.pipelines.compare",
 )
 
 
