@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from govreports.load.dictionary import data_dictionary
 from tests.conftest import SAMPLES, SHARED_CORPUS, expected_files, load_expected
 from tests.validation_fixtures import fact, load, query, result
 
 HONGZE = "洪泽区人民政府"
+DICTIONARY = data_dictionary()
 COLUMNS = "year, measure, key_prev, key, value_prev, value, change, relative_change, template_changed, comparison"
 
 
@@ -119,20 +121,52 @@ def test_yoy_is_empty_on_an_empty_lake(tmp_path: Path):
 AGENCY_KEY = {"淮安市洪泽区人民政府": "洪泽区人民政府"}
 
 
-def ground_truth_pairs(roots: list[Path]) -> dict[tuple[str, int], dict[str, tuple[float, float]]]:
-    """(agency, year) -> key -> (last year's value, this year's) for keys both expected files list."""
-    reports: dict[tuple[str, int], dict[str, float]] = {}
+Pair = tuple[str, int]  # (agency_key, year)
+
+
+def ground_truth_reports(roots: list[Path]) -> dict[Pair, tuple[str, dict[str, float]]]:
+    """(agency, year) -> (template, facts) of every annual report with table facts."""
+    reports: dict[Pair, tuple[str, dict[str, float]]] = {}
     for root in roots:
         for path in expected_files(root):
             exp = load_expected(path)
             if exp["doc_type"] == "annual_report" and exp["report_year"] and exp["facts"]:
                 agency = AGENCY_KEY.get(exp["agency"], exp["agency"])
-                reports.setdefault((agency, exp["report_year"]), exp["facts"])
+                reports.setdefault((agency, exp["report_year"]), (exp["template"], exp["facts"]))
+    return reports
+
+
+def expected_comparison(template_prev: str, template: str, key_prev: str, key: str) -> str:
+    """By hand from the spec's mapping: the dictionary's relation of the key across a template change."""
+    if template_prev == template:
+        return "same_template"
+    if key_prev != key:
+        return "approximate"
+    return dict(zip(DICTIONARY["key"], DICTIONARY["relation"], strict=True))[key]
+
+
+def ground_truth_pairs(roots: list[Path]) -> dict[Pair, dict[str, tuple]]:
+    """(agency, year) -> measure -> (key_prev, key, last year's value, this year's, comparison)
+    for the measures both expected files list (lined up by the dictionary's measure)."""
+    measure = dict(zip(DICTIONARY["key"], DICTIONARY["measure"], strict=True))
+    reports = ground_truth_reports(roots)
     pairs = {}
-    for (agency, year), facts in reports.items():
-        prev = reports.get((agency, year - 1))
-        if prev is not None:
-            pairs[(agency, year)] = {k: (prev[k], v) for k, v in facts.items() if k in prev}
+    for (agency, year), (template, facts) in reports.items():
+        if (agency, year - 1) not in reports:
+            continue
+        template_prev, prev = reports[(agency, year - 1)]
+        prev_by_measure = {measure[k]: k for k in prev if k in measure}
+        pairs[(agency, year)] = {
+            measure[k]: (
+                prev_by_measure[measure[k]],
+                k,
+                prev[prev_by_measure[measure[k]]],
+                v,
+                expected_comparison(template_prev, template, prev_by_measure[measure[k]], k),
+            )
+            for k, v in facts.items()
+            if k in measure and measure[k] in prev_by_measure
+        }
     return pairs
 
 
@@ -149,15 +183,19 @@ def ingested(tmp_path_factory):
 def test_yoy_on_samples_and_corpus_matches_the_ground_truth(ingested):
     out, roots = ingested
     want = ground_truth_pairs(roots)
-    assert ("金川区市场监督管理局", 2020) in want
+    assert {("金川区市场监督管理局", 2020), ("兴隆县教育局", 2021)} <= set(want)  # 2021: across the template change
     if SHARED_CORPUS.is_dir():
         assert {("平潭综合实验区", 2022), (HONGZE, 2024)} <= set(want)
-    got: dict[tuple[str, int], dict[str, tuple[float, float]]] = {}
-    for agency, year, key, prev, value, change in query(
-        out, "SELECT agency_key, year, key, value_prev, value, change FROM yoy WHERE comparison = 'same_template'"
+    got: dict[Pair, dict[str, tuple]] = {}
+    for agency, year, measure, key_prev, key, prev, value, change, comparison in query(
+        out, "SELECT agency_key, year, measure, key_prev, key, value_prev, value, change, comparison FROM yoy"
     ):
-        got.setdefault((agency, year), {})[key] = (prev, value)
+        got.setdefault((agency, year), {})[measure] = (key_prev, key, prev, value, comparison)
         assert change == (None if prev is None or value is None else value - prev)
     assert set(got) == set(want)
     for pair, values in want.items():
-        assert {k: got[pair][k] for k in values} == values, pair
+        assert {m: got[pair][m] for m in values} == values, pair
+    across = want[("兴隆县教育局", 2021)]
+    assert len(across) > 150
+    assert across["s2.art20_5.admin_license.decisions_this_year"][4] == "renamed"
+    assert across["s3.new_received.total"][4] == "equivalent"
