@@ -113,6 +113,7 @@ def test_yoy_compares_consecutive_years_of_one_agency_only(lake: Path):
 def test_yoy_is_empty_on_an_empty_lake(tmp_path: Path):
     load([], tmp_path)
     assert query(tmp_path, "SELECT count(*) FROM yoy") == [(0,)]
+    assert query(tmp_path, "SELECT count(*) FROM plausibility") == [(0,)]
 
 
 # ---- through real ingestion: the generated samples plus ../shared/corpus (when present) -----------------
