@@ -166,3 +166,14 @@ def test_per_source_caps_are_reported_in_the_status(portal: Portal, tmp_path: Pa
     passed = dict(crawl.passed_over)
     assert passed[portal.base + COLUMN + "index_1.html"] == "listing-page cap of 1 reached"
     assert source_status(crawl, set()).reasons[0] == crawl.caps[0]
+
+
+def test_trickling_report_is_that_reports_failure_and_the_crawl_goes_on(portal: Portal, tmp_path: Path) -> None:
+    page = COLUMN + "202401/t20240118_70001.html"
+    portal.routes[page].trickle = 0.05  # 90 KB at 20 bytes/s
+    spec = with_politeness(fast(generic_spec(portal.listing_url)), deadline=0.5)
+    crawl = crawl_site(spec, tmp_path)
+    status = source_status(crawl, set())
+    assert (status.reports, status.failed) == (8, 3)  # the 404 and the redirect elsewhere fail as always
+    assert f"{portal.base}{page}: timeout: no complete response within the 0.5 s deadline" in status.reasons
+    assert portal.paths().count(page) == 1
