@@ -125,7 +125,7 @@ def bench(n_docs: int, fail_rate: float) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         ids = build_lake(out, n_docs, fail_rate)
-        from govreports.expectations import quarantine, validate
+        from govreports.expectations import quarantine, summary, validate
         from govreports.expectations.frames import load_frames
 
         t: dict[str, float] = {}
@@ -134,7 +134,12 @@ def bench(n_docs: int, fail_rate: float) -> None:
         outcome = timed("run suites", t, validate.validate_frames, frames, context, "bench")
         rows = timed("quarantine rows", t, quarantine.rows_from_failures, outcome.failures, frames)
         timed("quarantine write", t, quarantine.record, out, rows)
-        timed("Data Docs", t, validate.build_docs, context, outcome.result_ids)
+        timed("prune old runs", t, validate.prune_runs, context, validate.keep_runs())
+        index = timed("Data Docs", t, validate.build_docs, context, outcome.result_ids)
+        lines = summary.suite_lines(frames, outcome.failures, outcome.rules_per_suite)
+        failures = outcome.failures
+        page = timed("summary page", t, summary.render_summary, lines, failures, "bench", outcome.run_time, n_docs)
+        summary.write_summary(index.parent, page)
         total = sum(t.values())
         n_facts, n_checks = len(frames["facts"]), len(frames["checks"])
         print(f"\n{n_docs} documents, {n_facts} facts, {n_checks} checks, {len(rows)} quarantine rows")
