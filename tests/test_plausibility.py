@@ -142,3 +142,18 @@ def test_no_plausibility_failure_in_validation_of_the_consistent_series(tmp_path
     out = build(consistent_series(), tmp_path)
     failures = validate_frames(load_frames(out, [doc_id(name(y)) for y in YEARS])).failures
     assert [f.rule for f in failures if f.rule.startswith("plausible:") or "CARRY" in f.rule] == []
+
+
+def test_flags_show_in_the_validation_report_and_quarantine_nothing(tmp_path: Path):
+    from govreports.expectations.validate import summary_page, validate_run
+
+    out = _jump_lake(tmp_path)
+    # 沭阳 reports 2023 only: its P_MISSING_YEAR flag (2024) has no doc_id
+    other = result("other2023.html", [fact("s3.new_received.total", 3)], report_year=2023, agency="沭阳县发展和改革局")
+    load([other], out)
+    ids = [doc_id(name(y)) for y in YEARS] + [doc_id("other2023.html")]
+    index = validate_run(out, ids)
+    page = summary_page(index).read_text(encoding="utf-8")
+    assert "<code>plausibility</code> · <code>plausible:P_JUMP</code>" in page
+    assert "<code>plausibility</code> · <code>plausible:P_MISSING_YEAR</code>" in page
+    assert query(out, "SELECT count(*) FROM quarantine") == [(0,)]
