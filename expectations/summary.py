@@ -88,7 +88,7 @@ def _cell(value) -> str:
 
 def _where(row: dict) -> str:
     """The row's own columns (key, scope, residual …) other than the labels and the doc_id."""
-    skip = {*LABEL_COLUMNS, "doc_id"}
+    skip = {*LABEL_COLUMNS, "doc_id", "identity"}  # the identity is in the rule's name above
     return ", ".join(f"{k} {_cell(v)}" for k, v in row.items() if k not in skip and _cell(v) != "")
 
 
