@@ -136,6 +136,7 @@ SOURCE_OF = {
     "date_split": ("published_date", "signature"),
     "date_month_only": ("published_month", "signature"),
     "legacy_fill_date": ("published_date", "fill_date"),
+    "signature_before_annex": ("published_date", "signature"),
 }
 
 
@@ -229,3 +230,11 @@ def test_a_lake_written_before_the_new_columns_still_reads(tmp_path: Path) -> No
     )
     table = read_table(tmp_path, "documents").sort_by("doc_id")
     assert table.column("published_month").to_pylist() == [None, "2021-01"]
+
+
+def test_a_signature_above_the_annex_table() -> None:
+    rows = "".join(f"（{i}）某项指标 件 {i}\n" for i in range(1, 15))
+    text = f"{AGENCY}2015年政府信息公开工作年度报告" + BODY + f"{AGENCY}\n二〇一六年一月二十日\n附表：统计表\n{rows}"
+    _, _, day, _, sources = found(text)
+    assert (day, sources["published_date"]) == (date(2016, 1, 20), "signature")
+    assert found(text.replace("附表：统计表", "统计表"))[2] is None  # no annex heading: the table's lines end the text

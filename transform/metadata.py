@@ -150,26 +150,23 @@ class Reading:
         return None, None
 
     @cached_property
-    def tail(self) -> list[str]:
-        """The last lines, without page numbers (a date split by a page footer stays whole)."""
+    def regions(self) -> list[list[str]]:
+        """Where a signature may stand: the last lines, then the lines before the first annex
+        (附件 / 附表 printed after the signature); page numbers left out, so a date split by a
+        page footer stays whole."""
         lines = [squeeze(ln) for ln in self.ex.text.strip().split("\n")]
         lines = [s for s in lines if s and not PAGE_NUMBER.fullmatch(s)]
-        return lines[-metadata_rules()["signature_lines"] :]
+        size = metadata_rules()["signature_lines"]
+        annex = next((i for i, s in enumerate(lines) if i > 0 and re.match(metadata_rules()["annex_heading"], s)), None)
+        return [lines[-size:]] + ([lines[max(0, annex - size) : annex]] if annex else [])
 
     @cached_property
     def signature(self) -> tuple[PrintedDate | None, str | None]:
         """The signature date (complete, else year and month; one line or two) and the name signed above it."""
-        tail = self.tail
-        for i in reversed(range(len(tail))):
-            for pattern in (SIGN_FULL, SIGN_MONTH):
-                for first in (i, i - 1):
-                    if first < 0:
-                        continue
-                    m = pattern.fullmatch("".join(tail[first : i + 1]))
-                    if m is None:
-                        continue
-                    who = m.group("who") or (tail[first - 1] if first > 0 else None)
-                    return printed_date(m.group("date")), who if is_agency(who) else None
+        for region in self.regions:
+            found = signature_in(region)
+            if found is not None:
+                return found
         return None, None
 
     def labelled_name(self, labels: list[str], head: int | None = None) -> str | None:
@@ -191,6 +188,21 @@ class Reading:
                 if found:
                     return found
         return None
+
+
+def signature_in(lines: list[str]) -> tuple[PrintedDate | None, str | None] | None:
+    """The last line (or two joined lines) that is a date, maybe after the name signed: from the end up."""
+    for i in reversed(range(len(lines))):
+        for pattern in (SIGN_FULL, SIGN_MONTH):
+            for first in (i, i - 1):
+                if first < 0:
+                    continue
+                m = pattern.fullmatch("".join(lines[first : i + 1]))
+                if m is None:
+                    continue
+                who = m.group("who") or (lines[first - 1] if first > 0 else None)
+                return printed_date(m.group("date")), who if is_agency(who) else None
+    return None
 
 
 def year_in(title: str | None) -> int | None:

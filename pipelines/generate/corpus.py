@@ -64,6 +64,12 @@ META_ROWS: list[tuple[str, str, str, dict]] = [
     ("legacy_fill_date", "legacy_stats", "html", {**NO_META, "printing": P(legacy_layout="putian")}),
 ]
 
+ANNEX_ROWS: list[tuple[str, str, str, dict]] = [
+    ("signature_before_annex", "legacy_stats", "pdf", {}),
+    ("signature_before_annex", "legacy_stats", "text", NO_META),
+    ("signature_before_annex", "legacy_stats", "html", {**NO_META, "printing": P(legacy_layout="dingxi")}),
+]
+
 # (kind, format, Plan options). Every variation of issue 3 appears at least twice.
 MATRIX: list[tuple[str, str, dict]] = [
     ("gov_2021", "html", {}),
@@ -216,6 +222,8 @@ MATRIX: list[tuple[str, str, dict]] = [
     ("gov_2019", "html", {"variation": "amount_no_unit", "printing": P(procurement_unit="万元", unit_printed=False)}),
     ("gov_2021", "text", {"variation": "amount_no_unit", "text_style": "tab", "printing": P(unit_printed=False)}),
     ("gov_2019", "docx", {"variation": "amount_no_unit", "printing": P(procurement_unit="万元", unit_printed=False)}),
+    # The signature printed before the 附表 that ends the report
+    *[(kind, fmt, {"variation": variation, **options}) for variation, kind, fmt, options in ANNEX_ROWS],
 ]
 FIRST_YEAR = {
     "gov_2021": (2021, 4),

@@ -121,6 +121,14 @@ def legacy_fill_date(report: Report, rng: random.Random) -> None:
     ]
 
 
+def signature_before_annex(report: Report, rng: random.Random) -> None:
+    """The agency and date signed under the prose, the statistics table after them as 附表."""
+    signature = report.doc.blocks[-2:]
+    del report.doc.blocks[-2:]
+    caption = next(i for i, b in enumerate(report.doc.blocks) if isinstance(b, Para) and b.text.startswith("附表"))
+    report.doc.blocks[caption:caption] = signature
+
+
 register(
     Variation("title_two_lines", "title set over two lines (agency | year + title, or broken inside)", title_two_lines),
     Variation("title_three_lines", "three lines: X | 2022年度政府信息公开 | 工作年度报告", title_three_lines),
@@ -131,5 +139,6 @@ register(
     Variation("date_chinese_numerals", "signature dated 二〇二四年一月二十六日", date_chinese_numerals),
     Variation("date_month_only", "signature dated with year and month only", date_month_only, no_published_day),
     Variation("date_split", "signature date broken over two lines", date_split),
+    Variation("signature_before_annex", "signature above the 附表 statistics table", signature_before_annex),
     Variation("legacy_fill_date", "no signature; 填报日期 printed under the statistics table", legacy_fill_date),
 )
