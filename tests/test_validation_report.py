@@ -89,6 +89,11 @@ def test_samples_findings_name_agency_year_file_and_the_explain_command(samples_
     )
     assert [(r["document"], r["explain"]) for r in rows] == expected
     assert rows[0]["document"] == "临川区教育局 2021年 gen072_gov_2021_2021.txt"
+    [page] = (out / "data_docs" / "validations" / "checks").rglob("*.html")
+    html = page.read_text(encoding="utf-8")
+    assert "临川区教育局 2021年 gen072_gov_2021_2021.txt" in html
+    assert expected[0][1] in html
+    assert "df.filter" not in html
 
 
 def doc_id_of(expected_path: Path) -> str:
