@@ -238,3 +238,19 @@ def test_a_signature_above_the_annex_table() -> None:
     _, _, day, _, sources = found(text)
     assert (day, sources["published_date"]) == (date(2016, 1, 20), "signature")
     assert found(text.replace("附表：统计表", "统计表"))[2] is None  # no annex heading: the table's lines end the text
+
+
+def test_titles_of_documents_that_are_not_reports() -> None:
+    from govreports.transform.detect import agency_of
+
+    assert agency_of("兴隆县财政局政府网站信息公开工作整改情况说明", "") == "兴隆县财政局"
+    assert agency_of("石门县人民政府政府网站信息公开工作整改情况说明", "") == "石门县人民政府"
+    text = "桐溪县人力资源和社会保障局关于印发2019年政务公开工作要\n点的通知\n各乡镇人民政府：\n现将要点印发给你们。\n"
+    f = detect(Extracted(format="pdf", text=text))
+    assert (f.doc_type, f.title, f.agency) == (
+        "other",
+        "桐溪县人力资源和社会保障局关于印发2019年政务公开工作要点的通知",
+        "桐溪县人力资源和社会保障局",
+    )
+    text = "首页>政务公开>政府信息公开年报\n兴隆县财政局政府网站信息公开工作整改情况说明\n现将整改情况说明如下。\n"
+    assert detect(Extracted(format="text", text=text)).agency == "兴隆县财政局"

@@ -20,7 +20,10 @@ REPORT_PERIOD = re.compile(r"统计期限.{0,4}?((?:19|20)\d{2})\s*年\s*1\s*月
 TITLE_STOP = re.compile(r"位置|>|›|首页|。|，|,")
 AGENCY_LINE = re.compile(r"[\u4e00-\u9fff（）()]{2,30}(政府|局|委员会|办公室|区|县|市|旗|院|会|厅|部|署|中心|委|办)")
 AGENCY_NAME = re.compile(r"[\u4e00-\u9fff（）()·]{2,40}")
-AGENCY_TAIL = re.compile(r"(关于)?(?:(?:19|20)\d{2}\s*年度?)?(政府信息公开|政务信息公开|信息公开|政务公开).*$")
+# what follows the agency in a title: '2023年政府信息公开…', '关于…', '政府网站信息公开工作整改情况说明'
+AGENCY_TAIL = re.compile(
+    r"(关于)?(?:(?:19|20)\d{2}\s*年度?)?(?:政府网站|门户网站|网站)?(政府信息公开|政务信息公开|信息公开|政务公开).*$"
+)
 
 
 @dataclass
@@ -43,18 +46,12 @@ def squeeze(text: str) -> str:
 def find_title(ex: Extracted) -> str | None:
     """The page's title metadata (a file's own Title property only when it names the report),
     else the report title printed at the top (joined across the lines it is set on), else
-    the first short line naming a kind of document."""
+    the first short line naming a kind of document (with the line above when the title wrapped)."""
     from govreports.transform.metadata import Reading  # metadata builds on this module's helpers
 
     reading = Reading(ex)
-    if reading.page_title or reading.title_block:
-        return reading.page_title or reading.title_block
-    lines = reading.lines[:40]
-    # a title is short and is not a sentence (no 。 or ，)
-    for s in lines:
-        if len(s) <= 80 and not TITLE_STOP.search(s) and re.search(rules()["document_kind"], s):
-            return s
-    return lines[0] if lines else None
+    title = reading.page_title or reading.title_block or reading.kind_title
+    return title or (reading.lines[0] if reading.lines else None)
 
 
 def title_cell(line: str) -> str:

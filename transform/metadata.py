@@ -42,6 +42,7 @@ ISO_SIGN = r"(?:19|20)\d{2}年\d{1,2}月"
 SIGN_FULL = re.compile(rf"(?P<who>{NAME}*?)(?P<date>{ISO_SIGN}\d{{1,2}}日|{CN_YEAR}年(?:元|{CN_SMALL})月{CN_SMALL}日)")
 SIGN_MONTH = re.compile(rf"(?P<who>{NAME}*?)(?P<date>{ISO_SIGN}|{CN_YEAR}年(?:元|{CN_SMALL})月)")
 TITLE_MAX = 80  # a title line is short; a longer line is prose
+WRAPPED_LINE = 15  # a title line this long may continue on the next line (a cover title holds ~20 characters)
 
 
 @cache
@@ -74,6 +75,11 @@ def is_agency(name: str | None) -> bool:
 
 def title_like(line: str) -> bool:
     return 0 < len(line) <= TITLE_MAX and not TITLE_STOP.search(line) and not LABEL.search(line)
+
+
+def wrapped(line: str, kind: str) -> bool:
+    """A title line cut for width: long, and not itself ending the title."""
+    return title_like(line) and len(line) >= WRAPPED_LINE and not re.search(kind, line)
 
 
 class Reading:
@@ -126,6 +132,20 @@ class Reading:
                 break
             first -= 1
         return first
+
+    @cached_property
+    def kind_title(self) -> str | None:
+        """The first short line naming a kind of document (通知, 自查报告, 情况说明), joined to the
+        full-width line above it when the title wrapped there ('…工作要' | '点的通知')."""
+        kind, lines, most = detection()["document_kind"], self.lines[:40], metadata_rules()["title_block_lines"]
+        for i, line in enumerate(lines):
+            if len(line) > TITLE_MAX or TITLE_STOP.search(line) or not re.search(kind, line):
+                continue
+            first = i
+            while first > 0 and i - first + 1 < most and wrapped(lines[first - 1], kind):
+                first -= 1
+            return "".join(lines[first : i + 1])
+        return None
 
     @cached_property
     def title_block(self) -> str | None:
