@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from govreports.load.lake import atomic_write, lake_dir, read_table
+from govreports.load.sqltext import glob_literal
 
 TABLE = "corrections"
 FILE_NAME = "corrections.csv"
@@ -164,7 +165,7 @@ def overlay_sql(out_dir: Path, facts_select: str) -> str:
     files = overlay_files(out_dir)
     if not files:
         return facts_select
-    overlay = f"read_parquet('{files[0].resolve().as_posix()}')"
+    overlay = f"read_parquet({glob_literal(files[0].parent, files[0].name)})"
     return f"""
 SELECT f.* FROM ({facts_select}) f
 WHERE NOT EXISTS (SELECT 1 FROM {overlay} c WHERE c.doc_id = f.doc_id AND c.key = f.key)
@@ -183,7 +184,7 @@ def create_corrections_view(con: duckdb.DuckDBPyConnection, out_dir: Path) -> No
     """`corrections`: every applied correction with the machine value beside it."""
     files = overlay_files(out_dir)
     if files:
-        select = f"SELECT * FROM read_parquet('{files[0].resolve().as_posix()}')"
+        select = f"SELECT * FROM read_parquet({glob_literal(files[0].parent, files[0].name)})"
     else:
         from govreports.load.warehouse import duck_type
 

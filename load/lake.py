@@ -2,14 +2,24 @@
 
 Layout: DIR/lake/<table>/report_year=<YYYY>/part-<batch hash>.parquet. Each batch
 appends new part files; a doc_id already in the lake is never written twice, so
-re-running the same input writes nothing. Files are written to a temporary name
-and renamed, so a crash never leaves half a part behind.
+re-running the same input writes nothing.
+
+A batch is published in three steps (load/faults.py names each step for the crash tests):
+its parts are written under DIR/lake/_staging/<batch>/ (invisible to every reader: no
+table glob reaches them), then one manifest DIR/lake/_publishing/<batch>.json is renamed
+into place (the commit point), then the parts are moved to their final names, documents
+last, and the manifest is removed. A crash before the manifest leaves only staging, which
+the next run deletes; a crash after it is rolled forward by the next run (`recover`).
+Views show facts and checks only of documents whose row is published, so while the moves
+run a reader sees each document whole or not at all.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import shutil
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import cache
@@ -19,6 +29,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from govreports.load.faults import crash_point
 from govreports.transform.model import DocumentResult
 
 DOCUMENTS_SCHEMA = pa.schema(
@@ -96,6 +107,10 @@ def table_files(out_dir: Path, table: str) -> list[Path]:
     return sorted((lake_dir(out_dir) / table).glob("report_year=*/*.parquet"))
 
 
+STAGING = "_staging"
+PUBLISHING = "_publishing"
+
+
 # doc_ids per lake, with the part files they were read from: every batch asks, and a
 # backfill's lake grows to thousands of parts, so only parts not yet seen are read.
 _KNOWN: dict[Path, tuple[set[Path], set[str]]] = {}
@@ -108,8 +123,9 @@ def known_doc_ids(out_dir: Path) -> set[str]:
     if not read <= files:  # parts went away (a rebuilt lake): start over
         read, ids = set(), set()
     new = sorted(files - read)
-    if new:
-        ids = ids | set(pq.ParquetDataset(new).read(columns=["doc_id"]).column("doc_id").to_pylist())
+    if new:  # no partitioning: a lake of only the null-year partition has no year to infer
+        table = ds.dataset([str(f) for f in new], format="parquet").to_table(columns=["doc_id"])
+        ids = ids | set(table["doc_id"].to_pylist())
     _KNOWN[key] = (files, ids)
     return set(ids)
 
@@ -168,8 +184,18 @@ def _dictionary_metadata() -> dict[bytes, bytes]:
 
 def atomic_write(table: pa.Table, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".parquet.tmp")
+    tmp = path.with_suffix(f".parquet.{os.getpid()}.tmp")
     pq.write_table(table, tmp, compression="zstd")
+    os.replace(tmp, path)
+
+
+def write_json_atomic(data: object, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(data, f)
+        f.flush()
+        os.fsync(f.fileno())
     os.replace(tmp, path)
 
 
@@ -178,13 +204,7 @@ def partition_name(year: int | None) -> str:
 
 
 def write_batch(results: list[DocumentResult], out_dir: Path, known_keys: set[str]) -> list[DocumentResult]:
-    """Append the documents not yet in the lake; return those written.
-
-    Within a partition the documents part is written last, so a crash between
-    files leaves facts whose documents row is missing: the next run sees the
-    doc_id as new and writes it again, and the warehouse views keep the rows of
-    the part files listed in documents only (see warehouse.py).
-    """
+    """Append the documents not yet in the lake, as one published batch; return those written."""
     seen = known_doc_ids(out_dir)
     fresh: dict[str, DocumentResult] = {}
     for r in results:
@@ -194,18 +214,66 @@ def write_batch(results: list[DocumentResult], out_dir: Path, known_keys: set[st
         return []
     batch_id = hashlib.sha256("".join(sorted(fresh)).encode()).hexdigest()[:16]
     records = result_records(fresh.values(), known_keys)
-    for table in ("facts", "checks", "documents"):
-        rows = records[table]
+    staging = lake_dir(out_dir) / STAGING / batch_id
+    parts: list[str] = []
+    for table in ("facts", "checks", "documents"):  # the order the parts are published in
         by_year: dict[int | None, list[dict]] = {}
-        for row in rows:
+        for row in records[table]:
             by_year.setdefault(row["report_year"], []).append(row)
         for year, part in sorted(by_year.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)):
             # report_year lives in the partition path only (plain hive layout)
             data = pa.Table.from_pylist(part, schema=SCHEMAS[table]).drop_columns(["report_year"])
             if table == "facts":  # the data dictionary travels with the values (key-value metadata)
                 data = data.replace_schema_metadata(_dictionary_metadata())
-            atomic_write(data, lake_dir(out_dir) / table / partition_name(year) / f"part-{batch_id}.parquet")
+            rel = f"{table}/{partition_name(year)}/part-{batch_id}.parquet"
+            atomic_write(data, staging / rel)
+            parts.append(rel)
+            crash_point("batch-part-staged")
+    manifest = lake_dir(out_dir) / PUBLISHING / f"{batch_id}.json"
+    write_json_atomic({"batch": batch_id, "parts": parts, "documents": len(fresh)}, manifest)
+    crash_point("batch-manifest-written")
+    publish_batch(manifest)
     return list(fresh.values())
+
+
+def publish_batch(manifest: Path) -> None:
+    """Move a committed batch's staged parts to their final names (idempotent: a rerun after a
+    crash finishes the moves), then drop its manifest and staging folder."""
+    lake = manifest.parent.parent
+    spec = json.loads(manifest.read_text(encoding="utf-8"))
+    staging = lake / STAGING / spec["batch"]
+    for rel in spec["parts"]:
+        src, dst = staging / rel, lake / rel
+        if src.exists():
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(src, dst)
+            crash_point("batch-part-published")
+    manifest.unlink()
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def recover(out_dir: Path) -> list[str]:
+    """Bring the lake to a published state after a crash (call it holding the lake lock):
+    finish batches whose manifest was written, delete staging and temporary files of the
+    others. Returns what was done, for the run summary."""
+    lake = lake_dir(out_dir)
+    done: list[str] = []
+    for manifest in sorted((lake / PUBLISHING).glob("*.json")):
+        try:
+            publish_batch(manifest)
+            done.append(f"finished publishing batch {manifest.stem} (interrupted run)")
+        except (OSError, ValueError, KeyError) as exc:
+            done.append(f"batch manifest {manifest.name} unreadable ({exc}); its staged parts were dropped")
+            manifest.unlink(missing_ok=True)
+    staging = lake / STAGING
+    if staging.exists():
+        for batch in sorted(staging.iterdir()):
+            done.append(f"dropped unpublished batch {batch.name} (interrupted run; its documents are parsed again)")
+        shutil.rmtree(staging, ignore_errors=True)
+    for tmp in lake.glob("**/*.tmp") if lake.exists() else []:
+        tmp.unlink(missing_ok=True)
+    _KNOWN.pop(Path(out_dir).resolve(), None)
+    return done
 
 
 def read_table(out_dir: Path, table: str, schema: pa.Schema | None = None) -> pa.Table:

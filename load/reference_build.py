@@ -196,7 +196,6 @@ def _city_name(row: dict) -> str:
     return city
 
 
-
 def build_relations(spec_path: str) -> Path:
     spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
     path = REFERENCE_DIR / "relations.csv"

@@ -7,6 +7,7 @@ from the lake at any time (`govreports warehouse DIR`).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
@@ -16,7 +17,9 @@ import pyarrow.parquet as pq
 from govreports.expectations.cross_doc import create_cross_doc_views
 from govreports.expectations.plausibility import create_plausibility_view
 from govreports.load import corrections, views
+from govreports.load.faults import crash_point
 from govreports.load.lake import SCHEMAS, lake_dir, table_files
+from govreports.load.sqltext import glob_literal
 
 WAREHOUSE_NAME = "warehouse.duckdb"
 
@@ -45,7 +48,7 @@ def lake_view_sql(out_dir: Path, table: str, schema: pa.Schema) -> str:
     if not table_files(out_dir, table):
         cols = ", ".join(f"CAST(NULL AS {duck_type(f.type)}) AS {f.name}" for f in schema)
         return f"SELECT {cols} WHERE false"
-    glob = (lake_dir(out_dir).resolve() / table / "*" / "*.parquet").as_posix()
+    glob = glob_literal(lake_dir(out_dir) / table, "*/*.parquet")
     # a column added to the schema after the lake's parts were written is null for them
     written = {"report_year"}.union(*(pq.read_schema(f).names for f in table_files(out_dir, table)))
     cols = ", ".join(
@@ -54,7 +57,7 @@ def lake_view_sql(out_dir: Path, table: str, schema: pa.Schema) -> str:
         else (f.name if f.name in written else f"CAST(NULL AS {duck_type(f.type)}) AS {f.name}")
         for f in schema
     )
-    return f"SELECT {cols} FROM read_parquet('{glob}', hive_partitioning = true, union_by_name = true)"
+    return f"SELECT {cols} FROM read_parquet({glob}, hive_partitioning = true, union_by_name = true)"
 
 
 def base_view_sql(out_dir: Path, table: str) -> str:
@@ -67,8 +70,7 @@ def base_view_sql(out_dir: Path, table: str) -> str:
 
 
 def _raw_documents(out_dir: Path) -> str:
-    glob = (lake_dir(out_dir).resolve() / "documents" / "*" / "*.parquet").as_posix()
-    return f"read_parquet('{glob}', hive_partitioning = true)"
+    return f"read_parquet({glob_literal(lake_dir(out_dir) / 'documents', '*/*.parquet')}, hive_partitioning = true)"
 
 
 def connect(out_dir: Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
@@ -76,17 +78,29 @@ def connect(out_dir: Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
 
 
 def create_fetches_view(con: duckdb.DuckDBPyConnection, out_dir: Path) -> None:
-    """The crawler's fetch log (DIR/raw/fetches.jsonl), one row per fetched URL, when there is one."""
+    """The crawler's fetch log (DIR/raw/fetches.jsonl), one row per fetched URL, when there is one.
+    A torn line (a crash mid-append) is skipped, not an error."""
     log = Path(out_dir) / "raw" / "fetches.jsonl"
     if log.exists() and log.stat().st_size:
-        con.execute(f"CREATE OR REPLACE VIEW fetches AS SELECT * FROM read_json_auto('{log.resolve().as_posix()}')")
+        src = glob_literal(log.parent, log.name)
+        con.execute(
+            f"CREATE OR REPLACE VIEW fetches AS SELECT * FROM read_json_auto({src}, format = 'newline_delimited', "
+            "ignore_errors = true)"
+        )
 
 
 def build_warehouse(out_dir: Path) -> Path:
-    """(Re)create the base views documents, facts, checks, then the analyst views."""
+    """(Re)create the base views documents, facts, checks, then the analyst views.
+
+    The new file is built beside the old one and renamed over it: a reader holding the old
+    warehouse open (a notebook) keeps its snapshot and never blocks the build, and a crash
+    mid-build leaves the old warehouse whole."""
     path = warehouse_path(out_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.building")
+    for stale in (tmp, tmp.with_name(tmp.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
     try:
         for table in SCHEMAS:
             con.execute(f"CREATE OR REPLACE VIEW {table} AS {base_view_sql(out_dir, table)}")
@@ -95,6 +109,14 @@ def build_warehouse(out_dir: Path) -> Path:
         create_cross_doc_views(con)
         views.create_views(con)
         create_plausibility_view(con)
+        crash_point("warehouse-built")
     finally:
         con.close()
+    os.replace(tmp, path)
     return path
+
+
+def remove_stale_builds(out_dir: Path) -> None:
+    """Warehouse files a killed build left behind (call holding the lake lock)."""
+    for stale in Path(out_dir).glob(f".{WAREHOUSE_NAME}.*.building*"):
+        stale.unlink(missing_ok=True)

@@ -13,8 +13,9 @@ from rich.console import Console
 from rich.table import Table
 
 from govreports.data import SAMPLES_DIR, default_out
+from govreports.load.lock import LakeBusyError, lake_lock
 from govreports.load.warehouse import connect
-from govreports.pipelines.ingest import NoInputError, RunSummary, discover_all, swap_in
+from govreports.pipelines.ingest import HalfSwappedError, NoInputError, RunSummary, discover_all, recover, swap_in
 
 app = typer.Typer(
     help="Government information-disclosure annual reports → unified, validated facts.", no_args_is_help=True
@@ -80,10 +81,9 @@ def run_ingest(
     workers: int = 1,
     rebuild: bool = False,
     corrections_file: Path | None = None,
+    wait: float = 0,
 ) -> RunSummary:
     _quiet_prefect()
-    from govreports.pipelines.flows import flow_with_workers, shared_api
-
     try:
         found = discover_all(paths)
         inputs = found.inputs
@@ -92,12 +92,29 @@ def run_ingest(
         raise typer.Exit(2) from exc
     try:  # fail before any work when nothing could be written
         out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".write-probe"
+        probe = out / f".write-probe-{os.getpid()}"
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
         console.print(f"[red]error:[/red] cannot write to {out}: {exc}")
         raise typer.Exit(1) from exc
+    try:
+        with lake_lock(out, wait=wait, command="ingest --rebuild" if rebuild else "ingest"):
+            summary = _ingest_locked(inputs, out, batch_size, workers, rebuild, corrections_file)
+    except (LakeBusyError, HalfSwappedError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(3) from exc
+    summary.skipped_paths = found.skipped
+    print_summary(summary)
+    return summary
+
+
+def _ingest_locked(
+    inputs: list, out: Path, batch_size: int, workers: int, rebuild: bool, corrections_file: Path | None
+) -> RunSummary:
+    from govreports.pipelines.flows import flow_with_workers, shared_api
+
+    recovered = recover(out)
     target = out / ".rebuild" if rebuild else out
     if rebuild:
         shutil.rmtree(target, ignore_errors=True)
@@ -107,13 +124,12 @@ def run_ingest(
     except OSError as exc:  # nothing could be written
         console.print(f"[red]error:[/red] cannot write to {out}: {exc}")
         raise typer.Exit(1) from exc
-    summary.skipped_paths = found.skipped
+    summary.recovered = recovered + summary.recovered
     if rebuild:
         swap_in(target, out)
         summary.warehouse = str(out / "warehouse.duckdb")
         summary.data_docs = str(out / "data_docs" / "index.html") if summary.data_docs else None
     summary.errors += apply_corrections_file(out, corrections_file)
-    print_summary(summary)
     return summary
 
 
@@ -133,6 +149,8 @@ def apply_corrections_file(out: Path, path: Path | None) -> list[tuple[str, str]
 
 
 def print_summary(s: RunSummary) -> None:
+    for note in s.recovered:
+        console.print(f"[yellow]recovered:[/yellow] {note}")
     console.print(
         f"[bold]{s.inputs}[/bold] inputs: {s.written} written, {s.skipped_known} already in the lake (unchanged)"
     )
@@ -185,9 +203,12 @@ def ingest(
         "once complete. The new lake holds only the documents given.",
     ),
     corrections: Path = typer.Option(None, "--corrections", help=CORRECTIONS_HELP),
+    wait: float = typer.Option(
+        0, "--wait", help="Seconds to wait for another ingest into OUT to finish (default: fail at once)."
+    ),
 ) -> None:
     """Ingest HTML, PDF and text reports into the Parquet lake and the DuckDB warehouse."""
-    run_ingest(paths, out, batch_size, workers, rebuild, corrections)
+    run_ingest(paths, out, batch_size, workers, rebuild, corrections, wait)
 
 
 @app.command()
@@ -217,7 +238,14 @@ def warehouse(out: Path = typer.Argument(DEFAULT_OUT)) -> None:
     """Rebuild DIR/warehouse.duckdb from the Parquet lake."""
     from govreports.load.warehouse import build_warehouse
 
-    console.print(f"rebuilt {build_warehouse(out)}")
+    try:
+        with lake_lock(out, command="warehouse"):
+            for note in recover(out):
+                console.print(f"[yellow]recovered:[/yellow] {note}")
+            console.print(f"rebuilt {build_warehouse(out)}")
+    except (LakeBusyError, HalfSwappedError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(3) from exc
 
 
 for _name in COMMAND_MODULES:

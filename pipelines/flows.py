@@ -16,6 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.task_runners import ProcessPoolTaskRunner
 
+from govreports.load.lock import lake_lock
 from govreports.pipelines import ingest as spine
 from govreports.transform.model import DocumentResult, InputDoc
 
@@ -51,13 +52,17 @@ def ingest_flow(
     logger = get_run_logger()
     docs = inputs if inputs is not None else spine.discover(paths or [])
     summary = spine.RunSummary(out_dir=out, inputs=len(docs))
-    todo = spine.skip_known(docs, Path(out), summary)
-    logger.info("%d inputs, %d already loaded, %d to process", len(docs), summary.skipped_known, len(todo))
-    futures = [process_batch_task.submit(batch) for batch in spine.batched(todo, batch_size)]
-    # Loading stays sequential: one writer appends to the lake at a time.
-    for fut in futures:
-        summary.add(load_batch_task(fut.result(), out))
-    return finish_task(summary, out)
+    with lake_lock(Path(out)):  # a second run against the same folder waits for none: it fails clearly
+        summary.recovered = spine.recover(Path(out))
+        for note in summary.recovered:
+            logger.warning(note)
+        todo = spine.skip_known(docs, Path(out), summary)
+        logger.info("%d inputs, %d already loaded, %d to process", len(docs), summary.skipped_known, len(todo))
+        futures = [process_batch_task.submit(batch) for batch in spine.batched(todo, batch_size)]
+        # Loading stays sequential: one writer appends to the lake at a time.
+        for fut in futures:
+            summary.add(load_batch_task(fut.result(), out))
+        return finish_task(summary, out)
 
 
 def flow_with_workers(workers: int) -> Flow:
@@ -87,4 +92,3 @@ def shared_api(workers: int) -> Iterator[None]:
     finally:
         os.environ.pop("PREFECT_API_URL", None)
         server.stop()
-

@@ -7,6 +7,7 @@ eval command call them directly, with no server.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import shutil
 from collections import Counter
@@ -15,8 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from govreports.extract import FORMAT_OF_SUFFIX
-from govreports.load.lake import known_doc_ids, mark_validated, validated_doc_ids, write_batch
-from govreports.load.warehouse import build_warehouse
+from govreports.load import lake
+from govreports.load.faults import crash_point
+from govreports.load.lake import known_doc_ids, mark_validated, validated_doc_ids, write_batch, write_json_atomic
+from govreports.load.lock import lake_lock
+from govreports.load.warehouse import build_warehouse, remove_stale_builds
 from govreports.transform.document import process_document
 from govreports.transform.model import DocumentResult, InputDoc
 from govreports.transform.reference import reference
@@ -130,6 +134,7 @@ class RunSummary:
     quarantined: int = 0
     skipped_paths: list[tuple[str, str]] = field(default_factory=list)  # symlink loops, unlistable folders…
     plausibility: Counter = field(default_factory=Counter)  # flags (view `plausibility`) touching this run, by rule
+    recovered: list[str] = field(default_factory=list)  # what was repaired after an interrupted run
 
     def add(self, written: list[DocumentResult]) -> None:
         self.written += len(written)
@@ -153,10 +158,12 @@ def ingest(inputs: list[InputDoc] | Discovery, out_dir: Path, batch_size: int = 
     skipped = inputs.skipped if isinstance(inputs, Discovery) else []
     inputs = inputs.inputs if isinstance(inputs, Discovery) else inputs
     summary = RunSummary(out_dir=str(out_dir), inputs=len(inputs), skipped_paths=list(skipped))
-    todo = skip_known(inputs, out_dir, summary)
-    for batch in batched(todo, batch_size):
-        summary.add(load_batch(process_batch(batch), out_dir))
-    finish(summary, out_dir)
+    with lake_lock(out_dir):
+        summary.recovered = recover(out_dir)
+        todo = skip_known(inputs, out_dir, summary)
+        for batch in batched(todo, batch_size):
+            summary.add(load_batch(process_batch(batch), out_dir))
+        finish(summary, out_dir)
     return summary
 
 
@@ -171,25 +178,64 @@ def skip_known(inputs: list[InputDoc], out_dir: Path, summary: RunSummary) -> li
 
 
 REBUILT = ("lake", "data_docs")
+SWAP_JOURNAL = ".rebuild-swap.json"
+
+
+class HalfSwappedError(RuntimeError):
+    """The folder was left between an old and a new lake by something other than our swap."""
 
 
 def swap_in(staging: Path, out_dir: Path) -> None:
     """Replace out_dir's lake and Data Docs with the complete ones built in staging.
 
-    Each folder is swapped by rename, so readers see the old lake or the new one,
-    never a mix; the warehouse views are then rebuilt over the new lake."""
-    for name in REBUILT:
-        new, old = staging / name, out_dir / name
-        if not new.exists():
-            continue
-        retired = out_dir / f".{name}.old"
-        shutil.rmtree(retired, ignore_errors=True)
-        if old.exists():
-            old.rename(retired)
-        new.rename(old)
+    The journal is written first (the new folders are complete by then), so a crash at any
+    later step is rolled forward by the next run (`recover`): there is always a whole lake,
+    the old one or the new one. The warehouse views are then rebuilt over the new lake."""
+    folders = [name for name in REBUILT if (staging / name).exists()]
+    write_json_atomic({"staging": staging.name, "folders": folders}, Path(out_dir) / SWAP_JOURNAL)
+    crash_point("swap-journal-written")
+    finish_swap(Path(out_dir))
+    build_warehouse(out_dir)
+
+
+def finish_swap(out_dir: Path) -> None:
+    """Do the steps of a journalled swap not done yet (each is safe to repeat)."""
+    journal = out_dir / SWAP_JOURNAL
+    spec = json.loads(journal.read_text(encoding="utf-8"))
+    staging = out_dir / spec["staging"]
+    for name in spec["folders"]:
+        new, old, retired = staging / name, out_dir / name, out_dir / f".{name}.old"
+        if new.exists():
+            if old.exists():
+                shutil.rmtree(retired, ignore_errors=True)
+                old.rename(retired)
+                crash_point("swap-old-retired")
+            new.rename(old)
+            crash_point("swap-new-in-place")
         shutil.rmtree(retired, ignore_errors=True)
     shutil.rmtree(staging, ignore_errors=True)
-    build_warehouse(out_dir)
+    journal.unlink()
+
+
+def recover(out_dir: Path) -> list[str]:
+    """Repair what an interrupted run left (hold the lake lock): finish a journalled rebuild swap,
+    publish or drop half-written batches, remove temporary files. Returns what was done."""
+    out_dir = Path(out_dir)
+    done: list[str] = []
+    if (out_dir / SWAP_JOURNAL).exists():
+        finish_swap(out_dir)
+        done.append("finished an interrupted --rebuild swap (the new lake is in place)")
+    if not (out_dir / "lake").exists() and (out_dir / ".lake.old").exists():
+        raise HalfSwappedError(
+            f"{out_dir} has .lake.old but no lake/: a lake swap was interrupted outside govreports' journal. "
+            f"Put the old lake back (mv {out_dir}/.lake.old {out_dir}/lake) or run `govreports ingest --rebuild` "
+            "with every input to build a new one."
+        )
+    done += lake.recover(out_dir)
+    remove_stale_builds(out_dir)
+    if done:
+        build_warehouse(out_dir)  # the views may still point at what was repaired
+    return done
 
 
 def finish(summary: RunSummary, out_dir: Path) -> None:

@@ -24,6 +24,7 @@ import typer
 
 from govreports.data import REFERENCE_DIR
 from govreports.load.dictionary import data_dictionary
+from govreports.load.sqltext import path_literal
 from govreports.load.warehouse import build_warehouse, warehouse_path
 
 RELEASE_DB = "govreports.duckdb"
@@ -97,7 +98,7 @@ def materialise(out_dir: Path, db: Path, release_version: str) -> list[str]:
     names = [t["table"] for t in release_tables() if t["table"] != "release_info"]
     con = duckdb.connect(str(db))
     try:
-        con.execute(f"ATTACH '{warehouse_path(out_dir).resolve().as_posix()}' AS src (READ_ONLY)")
+        con.execute(f"ATTACH {path_literal(warehouse_path(out_dir))} AS src (READ_ONLY)")
         parsers = [r[0] for r in con.sql("SELECT DISTINCT parser_version FROM src.documents ORDER BY 1").fetchall()]
         con.execute(
             "CREATE TABLE release_info AS SELECT ? AS release_version, ? AS package_version, "
@@ -139,8 +140,8 @@ def export_files(db: Path, release: Path, tables: list[str]) -> dict[str, list[t
     con = duckdb.connect(str(db), read_only=True)
     try:
         for t in tables:
-            con.execute(f"COPY {t} TO '{(release / 'parquet' / f'{t}.parquet').as_posix()}' (FORMAT parquet)")
-            con.execute(f"COPY ({_csv_select(con, t)}) TO '{(release / 'csv' / f'{t}.csv').as_posix()}' (HEADER)")
+            con.execute(f"COPY {t} TO {path_literal(release / 'parquet' / f'{t}.parquet')} (FORMAT parquet)")
+            con.execute(f"COPY ({_csv_select(con, t)}) TO {path_literal(release / 'csv' / f'{t}.csv')} (HEADER)")
             schemas[t] = con.execute(
                 f"SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = '{t}' ORDER BY column_index"
             ).fetchall()

@@ -68,6 +68,24 @@ def snapshot_ext(content_type: str | None, url: str) -> str:
     return URL_EXT.get(suffix, ".bin")
 
 
+def parse_record(line: str) -> FetchRecord | None:
+    """One log line as a record; None for a torn or foreign line."""
+    try:
+        data = json.loads(line)
+        return FetchRecord(**data) if isinstance(data, dict) else None
+    except (ValueError, TypeError):
+        return None
+
+
+def ends_with_newline(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(-1, os.SEEK_END)
+            return fh.read(1) == b"\n"
+    except OSError:  # missing or empty
+        return True
+
+
 class Archive:
     def __init__(self, out_dir: Path) -> None:
         self.root = Path(out_dir) / "raw"
@@ -82,9 +100,10 @@ class Archive:
     def records(self) -> list[FetchRecord]:
         if not self.log_path.exists():
             return []
-        lines = self.log_path.read_text(encoding="utf-8").splitlines()
-        # A torn last line (crash mid-write) is ignored rather than failing every later crawl.
-        return [FetchRecord(**json.loads(line)) for line in lines if line.strip().endswith("}")]
+        lines = self.log_path.read_bytes().decode("utf-8", errors="replace").splitlines()
+        # A torn line (a crash or a full disk mid-write), wherever it is, is skipped rather than
+        # failing every later crawl.
+        return [rec for rec in map(parse_record, lines) if rec is not None]
 
     def _remember(self, rec: FetchRecord) -> None:
         if rec.sha256 and rec.status in (200, 304):
@@ -127,6 +146,8 @@ class Archive:
     def record(self, rec: FetchRecord) -> None:
         line = json.dumps(asdict(rec), ensure_ascii=False) + "\n"
         with self._lock:
+            if not ends_with_newline(self.log_path):  # after a torn line: start a line of our own
+                line = "\n" + line
             with open(self.log_path, "a", encoding="utf-8") as fh:
                 fh.write(line)
                 fh.flush()
