@@ -226,12 +226,12 @@ def _correction_lines(con: duckdb.DuckDBPyConnection, doc_id: str) -> list[str]:
 
 def explain_text(out_dir: Path, doc_prefix: str) -> str:
     """Everything known about why one document's numbers may be wrong, as plain text."""
-    from govreports.load.warehouse import warehouse_path
+    from govreports.load.warehouse import open_database, warehouse_path
 
     path = warehouse_path(Path(out_dir))
     if not path.exists():
         raise ExplainError(f"no warehouse at {path}; run `govreports ingest ... --out {out_dir}` first")
-    con = duckdb.connect(str(path), read_only=True)
+    con = open_database(path)
     try:
         doc = find_document(con, doc_prefix)
         doc_id = doc["doc_id"]

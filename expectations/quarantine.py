@@ -13,7 +13,6 @@ import datetime as dt
 import hashlib
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pyarrow as pa
 
@@ -203,12 +202,11 @@ def view_sql(out_dir: Path) -> str:
 
 
 def refresh_view(out_dir: Path) -> None:
-    from govreports.load.warehouse import warehouse_path
+    from govreports.load.warehouse import connect, warehouse_path
 
-    path = warehouse_path(out_dir)
-    if not path.exists():
+    if not warehouse_path(out_dir).exists():
         return
-    con = duckdb.connect(str(path))
+    con = connect(out_dir, read_only=False)
     try:
         con.execute(f"CREATE OR REPLACE VIEW {TABLE} AS {view_sql(out_dir)}")
     finally:

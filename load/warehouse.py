@@ -19,7 +19,7 @@ from govreports.expectations.plausibility import create_plausibility_view
 from govreports.load import corrections, views
 from govreports.load.faults import crash_point
 from govreports.load.lake import SCHEMAS, lake_dir, table_files
-from govreports.load.sqltext import glob_literal
+from govreports.load.sqltext import glob_literal, path_literal
 
 WAREHOUSE_NAME = "warehouse.duckdb"
 
@@ -73,8 +73,27 @@ def _raw_documents(out_dir: Path) -> str:
     return f"read_parquet({glob_literal(lake_dir(out_dir) / 'documents', '*/*.parquet')}, hive_partitioning = true)"
 
 
+def open_database(path: Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """A connection to the DuckDB file at `path`, in a DuckDB instance of its own.
+
+    `duckdb.connect(path)` shares one instance per path across the process, and in DuckDB 1.5 a
+    relation that outlives its closed connection (`rel = con.sql(...)`; `con.close()`, common in a
+    notebook) makes every later `connect` of that path spin forever. Attaching the file to a
+    private in-memory instance never meets that cache."""
+    con = duckdb.connect()
+    mode = " (READ_ONLY)" if read_only else ""
+    con.execute(f"ATTACH {path_literal(path)} AS {_catalog(path)}{mode}")
+    con.execute(f"USE {_catalog(path)}")
+    return con
+
+
+def _catalog(path: Path) -> str:
+    # The name DuckDB gives the file when it is opened directly, so stored views bind the same way.
+    return '"' + (Path(path).name.split(".")[0] or "db").replace('"', '""') + '"'
+
+
 def connect(out_dir: Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(warehouse_path(out_dir)), read_only=read_only)
+    return open_database(warehouse_path(out_dir), read_only=read_only)
 
 
 def create_fetches_view(con: duckdb.DuckDBPyConnection, out_dir: Path) -> None:
@@ -100,7 +119,7 @@ def build_warehouse(out_dir: Path) -> Path:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.building")
     for stale in (tmp, tmp.with_name(tmp.name + ".wal")):
         stale.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
+    con = open_database(tmp, read_only=False)
     try:
         for table in SCHEMAS:
             con.execute(f"CREATE OR REPLACE VIEW {table} AS {base_view_sql(out_dir, table)}")

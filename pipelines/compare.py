@@ -24,7 +24,7 @@ import typer
 
 from govreports.data import default_out
 from govreports.load.dictionary import SECTION_TITLES, TEMPLATE_LABEL_COLUMNS, data_dictionary
-from govreports.load.warehouse import warehouse_path
+from govreports.load.warehouse import open_database, warehouse_path
 
 DEFAULT_OUT = default_out()
 FORMATS = ("md", "html", "csv")
@@ -239,7 +239,7 @@ def compare(out_dir: Path, agency: str, years: tuple[int, int] | None = None) ->
     path = warehouse_path(Path(out_dir))
     if not path.exists():
         raise CompareError(f"no warehouse at {path}; run `govreports ingest ... --out {out_dir}` first")
-    con = duckdb.connect(str(path), read_only=True)
+    con = open_database(path)
     try:
         agency_key = resolve_agency(con, agency)
         reports = agency_reports(con, agency_key)

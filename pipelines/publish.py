@@ -25,7 +25,7 @@ import typer
 from govreports.data import REFERENCE_DIR
 from govreports.load.dictionary import data_dictionary
 from govreports.load.sqltext import path_literal
-from govreports.load.warehouse import build_warehouse, warehouse_path
+from govreports.load.warehouse import build_warehouse, open_database, warehouse_path
 
 RELEASE_DB = "govreports.duckdb"
 LICENSE_NAME = "MIT"
@@ -96,7 +96,7 @@ def sha256(path: Path) -> str:
 def materialise(out_dir: Path, db: Path, release_version: str) -> list[str]:
     """Copy every published table from the warehouse into a new DuckDB file as a plain table."""
     names = [t["table"] for t in release_tables() if t["table"] != "release_info"]
-    con = duckdb.connect(str(db))
+    con = open_database(db, read_only=False)
     try:
         con.execute(f"ATTACH {path_literal(warehouse_path(out_dir))} AS src (READ_ONLY)")
         parsers = [r[0] for r in con.sql("SELECT DISTINCT parser_version FROM src.documents ORDER BY 1").fetchall()]
@@ -137,7 +137,7 @@ def export_files(db: Path, release: Path, tables: list[str]) -> dict[str, list[t
     (release / "parquet").mkdir()
     (release / "csv").mkdir()
     schemas: dict[str, list[tuple[str, str]]] = {}
-    con = duckdb.connect(str(db), read_only=True)
+    con = open_database(db)
     try:
         for t in tables:
             con.execute(f"COPY {t} TO {path_literal(release / 'parquet' / f'{t}.parquet')} (FORMAT parquet)")
@@ -247,7 +247,7 @@ def write_codebook(release: Path, schemas: dict) -> Path:
 
 def validation_summary(db: Path) -> dict:
     """What the run's validation found: documents by status, identities, quarantined rows by rule."""
-    con = duckdb.connect(str(db), read_only=True)
+    con = open_database(db)
     try:
         q = con.execute
         return {

@@ -122,8 +122,8 @@ def test_crash_mid_batch_then_rerun_with_other_batch_size_equals_uninterrupted(
     assert not list((lake_dir(out) / STAGING).glob("*")) and not list((lake_dir(out) / PUBLISHING).glob("*"))
     # the views show each document once, with its facts once
     con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
-    dup = con.sql("SELECT count(*) FROM (SELECT doc_id, key, count(*) n FROM facts GROUP BY ALL HAVING n > 1)")
-    assert dup.fetchone() == (0,)
+    dup = "SELECT count(*) FROM (SELECT doc_id, key, count(*) n FROM facts GROUP BY ALL HAVING n > 1)"
+    assert con.sql(dup).fetchone() == (0,)
     assert con.sql("SELECT count(DISTINCT doc_id) FROM facts").fetchone() == (len(INPUTS),)
     con.close()
     if crash_at.startswith(("batch-manifest", "batch-part-published")):
@@ -294,3 +294,28 @@ def test_lock_is_reentrant_in_one_process(tmp_path: Path) -> None:
         pass
     with lake_lock(tmp_path, wait=0):  # released: taken again at once (wait=0 raises if it were held)
         pass
+
+
+def test_a_relation_outliving_its_connection_does_not_hang_the_next_ingest(inputs: Path, tmp_path: Path) -> None:
+    # DuckDB 1.5: `rel = con.sql(...)`, `con.close()`, then any `duckdb.connect` of the same path spins
+    # forever. A notebook does this all the time; the pipeline's own opens must not meet it.
+    out = tmp_path / "out"
+    ingest(discover_all([inputs]), out, batch_size=5)
+    code = f"""
+    import duckdb
+    from govreports.pipelines.ingest import discover_all, ingest
+    con = duckdb.connect({str(out / "warehouse.duckdb")!r}, read_only=True)
+    rel = con.sql("SELECT count(*) FROM documents")
+    assert rel.fetchone() == ({len(INPUTS)},)
+    con.close()
+    summary = ingest(discover_all([{str(inputs)!r}]), {str(out)!r}, batch_size=2)
+    print("written", summary.written)
+    """
+    proc = child(code)
+    try:
+        out_text, err = proc.communicate(timeout=180)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail("the re-ingest hung opening the warehouse")
+    assert proc.returncode == 0, err[-2000:]
+    assert "written 0" in out_text
