@@ -107,3 +107,71 @@ def test_pdftotext_samples_per_variation() -> None:
     assert (tally.wrong, tally.false_positive, tally.ambiguous_valued, tally.errors) == (0, 0, 0, 0)
     assert tally.accuracy >= 0.995
     assert tally.identities_false_alarm == 0 and tally.identities_missed == 0
+
+
+S3_HEADER = """\
+                                               申请人情况
+                                           法人或其他组织
+                                          自然
+                                                社会              总计
+                               人     商业企   科研        法律服
+                                                公益         其他
+                                      业    机构        务机构
+                                                组织"""
+# pdftotext -layout puts the same table's columns at other character positions on the next page
+S3_PAGE_2_HEADER = """\
+                                                                申请人情况
+                                                            法人或其他组织
+                                          自然
+                                                                 社会               总计
+                                          人        商业企      科研         法律服
+                                                                 公益          其他
+                                                    业       机构         务机构
+                                                                 组织"""
+S3_CONTINUED = "\n".join(
+    [
+        "清江县人民政府2021年度政府信息公开工作年度报告",
+        "     三、收到和处理政府信息公开申请情况",
+        S3_HEADER,
+        "一、本年新收政府信息公开申请数量               718    0    0     0     8        726",
+        "二、上年结转政府信息公开申请数量               39     0          0     1        40",
+        "三、   （一）予以公开                   56     0    0     0     1   0    57",
+        "\f" + S3_PAGE_2_HEADER,
+        "           1.申请人无正当理由逾期不补正、行",
+        "                                          26        0       0     0           0   26",
+        "           政机关不再处理其政府信息公开申请",
+        "           2.申请人逾期未按收费通知要求缴纳",
+        "           费用、行政机关不再处理其政府信息               4         0       —           0     0   4",
+        "           3.其他                           23        0       0     0     1         24",
+        "     （七）总计                               685        /                   8         693",
+        "四、结转下年度继续办理                               72                0     —     1     0   73",
+    ]
+)
+
+
+def test_section_three_page_where_every_row_lost_a_blank_cell() -> None:
+    """No row of page 2 prints all seven cells, but together its rows mark every column."""
+    facts = facts_of(S3_CONTINUED)
+    columns = ("natural_person", "commercial_enterprise", "research_institution", "social_welfare_org",
+               "legal_service_org", "other_org", "total")  # fmt: skip
+    row = {key: [facts.get(f"s3.{key}.{c}") for c in columns] for key in (
+        "carried_over_from_prev", "r_other_no_correction", "r_other_fee_unpaid", "r_other_misc", "r_total",
+        "carried_to_next")}  # fmt: skip
+    assert row == {
+        "carried_over_from_prev": [39, 0, 0, 0, 1, 0, 40],  # page 1: placed by its complete rows
+        "r_other_no_correction": [26, 0, 0, 0, 0, 0, 26],
+        "r_other_fee_unpaid": [4, 0, 0, 0, 0, 0, 4],
+        "r_other_misc": [23, 0, 0, 0, 1, 0, 24],
+        "r_total": [685, 0, 0, 0, 8, 0, 693],
+        "carried_to_next": [72, 0, 0, 0, 1, 0, 73],
+    }
+    assert facts["s3.r_other_no_correction.other_org"] == 0 and facts["s3.r_other_misc.legal_service_org"] == 1
+
+
+def test_a_page_whose_cells_do_not_mark_every_column_stays_unread() -> None:
+    """Every row of page 2 blank in the 法律服务机构 column: six clusters for seven columns, nothing placed."""
+    kept = [line for line in S3_CONTINUED.split("\n") if not any(r in line for r in ("费用、", "3.其他", "（七）"))]
+    lines = [line.replace("     1     0   73", "           0   73") for line in kept]
+    facts = facts_of("\n".join(lines))
+    assert [v for k, v in facts.items() if k.startswith("s3.carried_to_next.")] == [None] * 7
+    assert facts["s3.carried_over_from_prev.natural_person"] == 39  # page 1 still read

@@ -27,6 +27,18 @@ def centers_from_rows(rows: list[list[Span]], n: int) -> list[float] | None:
     return [median(center(r[i]) for r in complete) for i in range(n)]
 
 
+def centers_from_cells(rows: list[list[Span]], n: int) -> list[float] | None:
+    """Column centres from every value cell of a page's rows when no row prints all n cells.
+
+    A page continuing a table may have a blank cell in every row, each in another column;
+    together the rows still mark each column. Only when the cells fall in exactly n
+    clearly separate clusters are those the columns: fewer means a column printed blank
+    throughout, more a cell not under any one column — both left unread.
+    """
+    clusters = cluster([center(span) for row in rows for span in row])
+    return clusters if len(clusters) == n else None
+
+
 def place(spans: list[Span], columns: list[float]) -> list[int] | None:
     """The column of each value cell, left to right, or None when a cell is not clearly under one column."""
     out: list[int] = []

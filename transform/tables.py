@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from govreports.extract.model import RawTable
 from govreports.transform.align import ObservedRow, align_rows
 from govreports.transform.cells import CellValue, parse_cell
-from govreports.transform.geometry import center, centers_from_rows, cluster, place
+from govreports.transform.geometry import center, centers_from_cells, centers_from_rows, cluster, place
 from govreports.transform.labels import best_similarity, norm, similarity
 from govreports.transform.model import Fact
 from govreports.transform.reference import S3_COLUMNS, ColumnSpec, Reference, RowSpec, detection_rules
@@ -92,6 +92,13 @@ def split_row(cells: list[str | None]) -> SplitRow:
             labels[-1] = m.group("label")
             values = [(last_label, m.group("num")), *values]
     return SplitRow(labels=labels, values=values, unit=unit)
+
+
+def value_spans(row: Row) -> list[tuple[int, int]]:
+    """Layout text: the column spans of a row's printed value cells."""
+    if not row.spans:
+        return []
+    return [row.spans[i] for i, t in split_row(row.cells).values if t and i < len(row.spans)]
 
 
 def fit_values(values: list[tuple[int, str]], n: int) -> list[tuple[int, str]] | None:
@@ -302,7 +309,7 @@ class TableMapper:
         for rows in by_page.values():
             columns = centers_from_rows(
                 [[r.source.spans[i] for i, _ in r.values] for r in rows if r.values is not None], n
-            )
+            ) or centers_from_cells([value_spans(r.source) for r in rows], n)
             for obs in rows:
                 if obs.values is not None or columns is None:
                     continue
