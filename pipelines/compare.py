@@ -387,10 +387,12 @@ def render_csv(c: Comparison) -> str:
     return buf.getvalue()
 
 
-def chart_svg(history: list[dict], width: int = 640, height: int = 260) -> str:
-    """An inline SVG line chart of CHART_TOTALS over the years (pre-2019 points hollow: approximate)."""
+def chart_svg(history: list[dict], width: int = 640, height: int = 260, series: dict[str, str] | None = None) -> str:
+    """An inline SVG line chart of `series` (column -> label; default CHART_TOTALS) over the years
+    (pre-2019 points hollow: approximate)."""
+    series = series or CHART_TOTALS
     years = [h["report_year"] for h in history]
-    values = [h[col] for h in history for col in CHART_TOTALS if h[col] is not None]
+    values = [h[col] for h in history for col in series if h[col] is not None]
     if not years or not values:
         return "<p>no totals to chart</p>"
     left, right, top, bottom = 48, 130, 16, 32
@@ -413,7 +415,7 @@ def chart_svg(history: list[dict], width: int = 640, height: int = 260) -> str:
     parts += [
         f'<text x="{x(yr):.1f}" y="{height - 10}" text-anchor="middle" font-size="11">{yr}</text>' for yr in years
     ]
-    for i, (col, label) in enumerate(CHART_TOTALS.items()):
+    for i, (col, label) in enumerate(series.items()):
         colour = CHART_COLOURS[i % len(CHART_COLOURS)]
         points = [(h["report_year"], h[col], h["template"]) for h in history if h[col] is not None]
         if len(points) > 1:

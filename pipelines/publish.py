@@ -3,10 +3,10 @@
 The release holds a self-contained DuckDB file (materialised tables, no view reads a path
 outside it), one Parquet and one CSV file per table, a Frictionless `datapackage.json`
 describing the CSV files (Table Schema: types, descriptions, units, primary keys, SHA-256
-hashes), a codebook (every unified key and every column), the run's validation summary and
-SHA256SUMS. Publish is the last layer: it reads the warehouse the load built and never
-feeds back into it. Which tables are published and their primary keys are data
-(data/reference/release_tables.csv, release_columns.csv).
+hashes), a codebook (every unified key and every column), the run's validation summary, static
+agency pages (pipelines/pages.py; `--no-pages` to skip) and SHA256SUMS. Publish is the last
+layer: it reads the warehouse the load built and never feeds back into it. Which tables are
+published and their primary keys are data (data/reference/release_tables.csv, release_columns.csv).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from govreports.data import REFERENCE_DIR
 from govreports.load.dictionary import data_dictionary
 from govreports.load.sqltext import path_literal
 from govreports.load.warehouse import build_warehouse, open_database, warehouse_path
+from govreports.pipelines.pages import write_pages
 
 RELEASE_DB = "govreports.duckdb"
 LICENSE_NAME = "MIT"
@@ -276,8 +277,9 @@ def write_checksums(release: Path) -> Path:
     return path
 
 
-def publish(out_dir: Path, release: Path, release_version: str | None = None) -> Path:
-    """Build RELEASE from the lake in OUT_DIR. RELEASE must not exist or be empty: a release is never patched."""
+def publish(out_dir: Path, release: Path, release_version: str | None = None, pages: bool = True) -> Path:
+    """Build RELEASE from the lake in OUT_DIR. RELEASE must not exist or be empty: a release is never patched.
+    `pages`: also the static agency pages (pages/index.html, pages/agency/*.html), from the release's file."""
     release_version = release_version or package_version()
     if release.exists() and any(release.iterdir()):
         raise PublishError(f"{release} exists and is not empty")
@@ -296,7 +298,9 @@ def publish(out_dir: Path, release: Path, release_version: str | None = None) ->
     (staging / "validation_summary.json").write_text(
         json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8"
     )
-    write_checksums(staging)
+    if pages:
+        write_pages(db, staging, release_version)
+    write_checksums(staging)  # after the pages: they are part of what is checksummed
     if release.exists():
         release.rmdir()
     staging.rename(release)  # the release appears whole or not at all
@@ -311,12 +315,16 @@ def register(app: typer.Typer) -> None:
         release: Path = typer.Argument(..., help="New release folder (must not exist, or be empty)."),
         out: Path = typer.Option(DEFAULT_OUT, "--out", help=OUT_HELP),
         release_version: str = typer.Option(None, "--version", help="Release version (default: package version)."),
+        pages: bool = typer.Option(
+            True, "--pages/--no-pages", help="Also write static HTML pages per agency (pages/index.html)."
+        ),
     ) -> None:
-        """Write a self-contained release: DuckDB file, Parquet + CSV per table, datapackage.json, codebook."""
+        """Write a self-contained release: DuckDB file, Parquet + CSV per table, datapackage.json, codebook,
+        agency pages."""
         from rich.console import Console
 
         try:
-            path = publish(out, release, release_version)
+            path = publish(out, release, release_version, pages)
         except PublishError as exc:
             Console().print(f"[red]error:[/red] {exc}")
             raise typer.Exit(1) from exc

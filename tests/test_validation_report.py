@@ -7,8 +7,6 @@ import dataclasses
 import hashlib
 import json
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,13 +14,14 @@ from PIL import Image
 
 from govreports.expectations.frames import document_name
 from govreports.pipelines.ingest import discover, ingest
+from tests.browser import CHROMIUM
+from tests.browser import chromium as _chromium
 from tests.conftest import SAMPLES, expected_files, load_expected
 from tests.test_explain import documents
 from tests.validation_fixtures import doc_id, load
 
 gx_validate = pytest.importorskip("govreports.expectations.validate")
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 INTEGRITY_SUITES = ("documents", "facts", "wide_s2", "wide_s3", "wide_s4", "wide_legacy")
 # colours of the page's own CSS (expectations/summary.py): a styled page shows them, an unstyled one does not
 PASS_GREEN, FINDINGS_YELLOW = (0xDF, 0xF3, 0xE3), (0xFF, 0xF3, 0xCD)
@@ -120,29 +119,6 @@ def test_summary_page_is_static_and_offline(samples_run):
     assert re.findall(r"""(?:src|href)=["']([^"']+)""", html) == ["index.html"]
     assert "<style>" in html and "@import" not in html and "url(" not in html
     assert "政府信息公开工作年度报告 · 验证摘要" in html
-
-
-def _chromium(page: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    """Headless Chromium with the network off: every request goes to a closed loopback port."""
-    return subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--proxy-server=127.0.0.1:9",
-            "--proxy-bypass-list=<-loopback>",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--window-size=1280,1600",
-            "--virtual-time-budget=3000",
-            *args,
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,  # a bound on a hung browser, not a timing assertion
-        check=True,
-    )
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
