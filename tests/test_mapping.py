@@ -7,24 +7,47 @@ from govreports.transform.identities import add_derived, check_identities
 from govreports.transform.reference import S3_COLUMNS, reference
 from govreports.transform.tables import TableMapper
 
-S3_HEADER = [["（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", None, None, "申请人情况"],
-             [None, None, None, "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]]
+S3_HEADER = [
+    ["（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", None, None, "申请人情况"],
+    [None, None, None, "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"],
+]
 LABELS_2021 = [
-    "一、本年新收政府信息公开申请数量", "二、上年结转政府信息公开申请数量", "（一）予以公开", "（二）部分公开",
-    "1.属于国家秘密", "2.其他法律行政法规禁止公开", "3.危及“三安全一稳定”", "4.保护第三方合法权益",
-    "5.属于三类内部事务信息", "6.属于四类过程性信息", "7.属于行政执法案卷", "8.属于行政查询事项",
-    "1.本机关不掌握相关政府信息", "2.没有现成信息需要另行制作", "3.补正后申请内容仍不明确",
-    "1.信访举报投诉类申请", "2.重复申请", "3.要求提供公开出版物", "4.无正当理由大量反复申请",
+    "一、本年新收政府信息公开申请数量",
+    "二、上年结转政府信息公开申请数量",
+    "（一）予以公开",
+    "（二）部分公开",
+    "1.属于国家秘密",
+    "2.其他法律行政法规禁止公开",
+    "3.危及“三安全一稳定”",
+    "4.保护第三方合法权益",
+    "5.属于三类内部事务信息",
+    "6.属于四类过程性信息",
+    "7.属于行政执法案卷",
+    "8.属于行政查询事项",
+    "1.本机关不掌握相关政府信息",
+    "2.没有现成信息需要另行制作",
+    "3.补正后申请内容仍不明确",
+    "1.信访举报投诉类申请",
+    "2.重复申请",
+    "3.要求提供公开出版物",
+    "4.无正当理由大量反复申请",
     "5.要求行政机关确认或重新出具已获取信息",
     "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
-    "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", "3.其他",
-    "（七）总计", "四、结转下年度继续办理",
+    "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+    "3.其他",
+    "（七）总计",
+    "四、结转下年度继续办理",
 ]
 
 
 def s3_values(label: str) -> list[str]:
-    table = {"一、本年新收政府信息公开申请数量": 10, "（一）予以公开": 6, "1.本机关不掌握相关政府信息": 3,
-             "3.其他": 1, "（七）总计": 10}
+    table = {
+        "一、本年新收政府信息公开申请数量": 10,
+        "（一）予以公开": 6,
+        "1.本机关不掌握相关政府信息": 3,
+        "3.其他": 1,
+        "（七）总计": 10,
+    }
     n = table.get(label, 0)
     return [str(n), "0", "0", "0", "0", "0", str(n)]
 
@@ -63,8 +86,10 @@ def test_garbled_labels_in_template_order_are_placed_by_order() -> None:
 
 def test_undivided_other_row_in_a_2021_report() -> None:
     labels = [lab for lab in LABELS_2021 if not lab.startswith(("1.申请人", "2.申请人", "3.其他"))]
-    rows = [[lab, *(["4", "0", "0", "0", "0", "0", "4"] if lab == "（六）其他处理" else s3_values(lab))]
-            for lab in labels[:20] + ["（六）其他处理"] + labels[20:]]
+    rows = [
+        [lab, *(["4", "0", "0", "0", "0", "0", "4"] if lab == "（六）其他处理" else s3_values(lab))]
+        for lab in labels[:20] + ["（六）其他处理"] + labels[20:]
+    ]
     values = facts_of("gov_2021", [RawTable(rows=S3_HEADER + rows)])
     assert values["s3.r_other.natural_person"] == 4
     assert "s3.r_other_misc.total" not in values
@@ -141,5 +166,48 @@ def test_legacy_rows_map_by_label_and_keep_unknown_rows() -> None:
 
 
 def test_s3_columns_are_the_spec_columns() -> None:
-    assert S3_COLUMNS == ("natural_person", "commercial_enterprise", "research_institution", "social_welfare_org",
-                          "legal_service_org", "other_org", "total")
+    assert S3_COLUMNS == (
+        "natural_person",
+        "commercial_enterprise",
+        "research_institution",
+        "social_welfare_org",
+        "legal_service_org",
+        "other_org",
+        "total",
+    )
+
+
+def split_by_a_page_break(rows: list[list[str | None]], label: str, head: str, tail: list[str]) -> list[RawTable]:
+    """The PDF table with the row `label` cut by a page break: its head and values end page 3, the
+    rest of its label starts page 4 over empty cells."""
+    cut = next(i for i, r in enumerate(rows) if r[0] == label) + 1
+    rows = [([head, *r[1:]] if r[0] == label else r) for r in rows]
+    first = RawTable(rows=S3_HEADER + rows[:cut], pages=[3] * (len(S3_HEADER) + cut), origin="pdf")
+    second = RawTable(rows=[[*tail, *[""] * (10 - len(tail))], *rows[cut:]], pages=[4] * (1 + len(rows) - cut))
+    return [first, second]
+
+
+def test_a_row_cut_by_a_page_break_keeps_its_values() -> None:
+    label = LABELS_2021[21]  # 2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请
+    rows = [[lab, None, None, *(["1", "0", "0", "0", "0", "2", "3"] if lab == label else s3_values(lab))]
+            for lab in LABELS_2021]  # fmt: skip
+    tables = split_by_a_page_break(
+        rows, label, "2.申请人逾期未按收费通知要求缴纳", ["", "理", "费用、行政机关不再处理其政府信息 公开申请"]
+    )
+    values = facts_of("gov_2021", tables)
+    assert [values[f"s3.r_other_fee_unpaid.{c}"] for c in S3_COLUMNS] == [1, 0, 0, 0, 0, 2, 3]
+    assert values["s3.r_other_misc.total"] == 1 and values["s3.carried_to_next.total"] == 0
+
+
+def test_an_undivided_other_row_after_a_cut_row_stays_undivided() -> None:
+    labels = [lab for lab in LABELS_2021 if not lab.startswith(("1.申请人", "2.申请人", "3.其他"))]
+    labels.insert(labels.index("（七）总计"), "（六）其他处理")
+    rows = [[lab, None, None, *(["19", "1", "0", "0", "0", "0", "20"] if "（六）" in lab else s3_values(lab))]
+            for lab in labels]  # fmt: skip
+    label = "5.要求行政机关确认或重新出具已获取信息"
+    values = facts_of(
+        "gov_2021", split_by_a_page_break(rows, label, "5.要求行政机关确认或重新出具已获", ["", "", "取信息"])
+    )
+    assert [values[f"s3.r_other.{c}"] for c in S3_COLUMNS] == [19, 1, 0, 0, 0, 0, 20]
+    assert not any(k.startswith(("s3.r_other_no_correction", "s3.r_other_misc")) for k in values)
+    assert values["s3.r_rejected_confirm_reissue.total"] == 0

@@ -36,6 +36,9 @@ CN_NUMBERS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七":
 UNIT_CELLS = {"条", "件", "次", "篇", "个", "人", "人次", *money_units(), "项", "单位", "计量单位"}
 UNSPLIT = re.compile(r"^(?P<label>.*?[^\d\s.,])\s+(?P<num>[-+]?\d[\d,]*(?:\.\d+)?)$")
 MIN_ROW_MATCH = 0.6
+# A row label opens with its item number ('四、', '（六）', '2.'); a label without one that starts a
+# page, with no value printed, is the tail of the row the page break cut (see is_row_tail).
+ITEM_MARKER = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[)）]|\d+[、.．])")
 
 
 @dataclass
@@ -289,6 +292,10 @@ class TableMapper:
 
     def s3_row(self, row: Row) -> None:
         split = split_row(row.cells)
+        if self.is_row_tail(row, split):
+            last = self.s3_rows[-1]
+            last.label, last.full_label = last.label + split.label, f"{last.full_label} {split.full_label}"
+            return
         values = fit_values(split.values, len(S3_COLUMNS))
         if values is None and self.s3_positions:
             placed = by_positions(row.cells, self.s3_positions)
@@ -298,6 +305,14 @@ class TableMapper:
                 self.s3_rows.append(ObservedRow(split.label, split.full_label, None, row))
             return
         self.s3_rows.append(ObservedRow(split.label, split.full_label, values, row))
+
+    def is_row_tail(self, row: Row, split: SplitRow) -> bool:
+        """A PDF row cut by a page break goes on at the top of the next page as label text over empty
+        cells ('取信息', '理 | 费用、…公开申请'): it is the previous row's label, not a row printed blank."""
+        if not self.s3_rows or self.s3_rows[-1].source.page == row.page or not split.labels:
+            return False
+        printed = any(text for _, text in split.values)
+        return not printed and not any(ITEM_MARKER.match(label) for label in split.labels)
 
     def place_s3_by_geometry(self) -> None:
         """Layout text: rows missing blank cells take their columns from the page's complete rows."""
