@@ -215,3 +215,38 @@ def test_sample_agency_markdown_values_are_the_ground_truth(samples_lake: Path):
         change = "0" if a == b else f"{b - a:+g}"
         assert rows[key][2:5] == [f"{a:g}", f"{b:g}", change], key
         assert rows[key][6] == "same_template"
+
+
+def test_sample_agency_page_shows_the_ground_truth_and_the_warehouse(samples_lake: Path, tmp_path: Path):
+    """The agency pages of `publish` (pipelines/pages.py) on a real ingest, from the same DuckDB views."""
+    from govreports.load.warehouse import open_database, warehouse_path
+    from govreports.pipelines.pages import page_file_name, write_pages
+
+    truth = {}
+    for path in expected_files(SAMPLES):
+        exp = load_expected(path)
+        if exp["agency"] == JINCHUAN:
+            truth[exp["report_year"]] = exp["facts"]
+    assert sorted(truth) == [2019, 2020]
+    con = open_database(warehouse_path(samples_lake))
+    try:
+        warehouse = con.execute(
+            "SELECT report_year, applications_received, reviews, agency_key, "
+            "(SELECT count(DISTINCT agency_key) FROM reports WHERE is_primary AND report_year IS NOT NULL) "
+            "FROM reports WHERE is_primary AND agency = ? ORDER BY report_year",
+            [JINCHUAN],
+        ).fetchall()
+    finally:
+        con.close()
+    assert [row[:3] for row in warehouse] == [
+        (year, truth[year]["s3.new_received.total"], truth[year]["s4.review_total"]) for year in (2019, 2020)
+    ]
+    written = write_pages(warehouse_path(samples_lake), tmp_path, "test")
+    assert written == warehouse[0][4]
+    html = (tmp_path / "pages" / "agency" / page_file_name(warehouse[0][3])).read_text(encoding="utf-8")
+    latest = html.split("最新报告 latest report (2020)")[1].split("<h2>")[0]
+    received, reviews = truth[2020]["s3.new_received.total"], truth[2020]["s4.review_total"]
+    assert f'<td>本年新收申请</td><td>new requests received</td><td class="n">{received:g}</td>' in latest
+    assert f'<td>行政复议</td><td>administrative reconsideration</td><td class="n">{reviews:g}</td>' in latest
+    assert f"<title>本年新收申请 2019: {truth[2019]['s3.new_received.total']:g}</title>" in html
+    assert f"<h1>{JINCHUAN}</h1>" in html
