@@ -80,7 +80,7 @@ NUMBERS_ONLY = re.compile(r"^[-+]?\d[\d,]*(?:\.\d+)?(?: [-+]?\d[\d,]*(?:\.\d+)?)
 MIN_ALIGNED_LINES = 3  # fewer aligned lines than this: prose with the odd double space
 
 
-VALUE_CELL = re.compile(r"^(?:[-+]?\d[\d,]*(?:\.\d+)?(?:万?元)?|[—－–─/-]+|[条件次篇个人项]|人次|万元|元)$")
+VALUE_CELL = re.compile(r"^(?:[-+]?\d[\d,]*(?:\.\d+)?(?:万?元|万)?|[—－–─/-]+|[条件次篇个人项]|人次|万元|元)$")
 Span = tuple[int, int]  # [start, end) character columns of a cell in its line
 
 

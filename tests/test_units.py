@@ -129,6 +129,38 @@ def test_whole_document_html(tmp_path: Path) -> None:
     assert (fact.value, fact.unit, fact.raw_text) == (80.91, "元", "809100")
 
 
+@pytest.mark.parametrize(
+    ("header", "amount", "value", "unit"),
+    [
+        ("采购总金额", "80.91万", 80.91, "万"),  # a bare 万 after the amount: units.csv, 万 → 万元
+        ("采购总金额", "809.1 万", 809.1, "万"),
+        ("采购总金额（元）", "80.91万", 80.91, "万"),  # the cell is nearer the value than the header
+        ("采购总金额（万）", "1.2", 1.2, "万"),
+    ],
+)
+def test_bare_wan_after_an_amount(header: str, amount: str, value: float, unit: str) -> None:
+    fact = mapped("gov_2019", block_9(header, amount))[PROCUREMENT]
+    assert (fact.value, fact.unit, fact.flags, fact.reason) == (value, unit, [], None)
+
+
+def test_bare_wan_in_fee_column_and_run_together_text() -> None:
+    rows = [["第二十条第（八）项"], ["信息内容", "本年收费金额"], ["行政事业性收费", "1.5369万"]]
+    fee = mapped("gov_2021", rows)[FEES_2021]
+    assert (fee.value, fee.unit, fee.raw_text) == (1.5369, "万", "1.5369万")
+    text = "第二十条第（九）项信息内容采购项目数量采购总金额政府集中采购12 80.91万三、收到和处理政府信息公开申请情况"
+    facts = {f.key: f for f in normalise_amounts(facts_from_text(text, "gov_2019", reference()), reference())}
+    assert (facts[PROCUREMENT].value, facts[PROCUREMENT].unit, facts[PROJECTS].value) == (80.91, "万", 12)
+
+
+def test_a_count_printed_with_wan_is_null_never_scaled() -> None:
+    rows = [["第二十条第（九）项"], ["信息内容", "采购项目数量", "采购总金额"], ["政府集中采购", "1.2万", "80.91万元"]]
+    facts = mapped("gov_2019", rows)
+    assert (facts[PROJECTS].value, facts[PROJECTS].flags) == (None, ["unreadable"])
+    assert facts[PROJECTS].reason == f"printed with the money unit '万', but {PROJECTS} is no amount: '1.2万'"
+    assert (facts[PROCUREMENT].value, facts[PROCUREMENT].unit) == (80.91, "万元")
+    assert unit_in_text("网站访问量（单位：万人次）") is None  # a count's unit, not money
+
+
 def test_unit_in_text() -> None:
     assert unit_in_text("采购总金额（元）") == "元"
     assert unit_in_text("本年收费金额（单位：万元）") == "万元"

@@ -29,6 +29,7 @@ from govreports.transform.model import Fact
 from govreports.transform.reference import Reference
 
 PRECISION = 8  # decimals kept after scaling: 0.01 元 is 0.000001 万元
+COUNT_UNIT_CHARS = "人次件个项条篇"  # what a count is printed in ('万人次' is no money)
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,8 @@ def is_money(printed: str | None) -> bool:
 def _unit_in_text() -> re.Pattern[str]:
     alt = "|".join(map(re.escape, money_units()))
     # '（元）', '(单位：万元)', '【万元】', '单位:元' — after NFKC the full-width brackets and colon are ASCII
-    return re.compile(rf"[(\[【]\s*(?:单位\s*:?\s*)?({alt})\s*[)\]】]|单位\s*:?\s*({alt})")
+    # '单位：万人次' is a count: a unit after 单位 counts only when no count unit follows it
+    return re.compile(rf"[(\[【]\s*(?:单位\s*:?\s*)?({alt})\s*[)\]】]|单位\s*:?\s*({alt})(?![{COUNT_UNIT_CHARS}])")
 
 
 def unit_in_text(text: str | None) -> str | None:
@@ -158,7 +160,16 @@ def normalise_amounts(facts: list[Fact], ref: Reference) -> list[Fact]:
     for fact in facts:
         if fact.key in amounts:
             normalise(fact, amounts[fact.key])
+        elif is_money(fact.unit) and fact.value and fact.unit in (fact.raw_text or ""):
+            refuse_money_on_count(fact)  # the cell itself prints money; a row's or header's unit may be another cell's
     return facts
+
+
+def refuse_money_on_count(fact: Fact) -> Fact:
+    """A count whose cell prints a money unit ('1.2万', '5元') is contradictory: null, never scaled."""
+    fact.reason = f"printed with the money unit {fact.unit!r}, but {fact.key} is no amount: {fact.raw_text!r}"
+    fact.value = None
+    return fact.flag("unreadable")
 
 
 def normalise(fact: Fact, amount: Amount) -> Fact:
