@@ -18,6 +18,7 @@ import csv
 import hashlib
 import re
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -343,9 +344,13 @@ def write_pages(db: Path, release: Path, release_version: str) -> int:
     written = 0
     con = open_database(db)
     try:
-        with (release / PAGES_DIR / "index.html").open("w", encoding="utf-8") as index:
+        # closing(): the query cursors are closed before the connection, also when a page fails
+        with (
+            (release / PAGES_DIR / "index.html").open("w", encoding="utf-8") as index,
+            closing(agencies(con, measures)) as stream,
+        ):
             index.write(head)
-            for agency in agencies(con, measures):
+            for agency in stream:
                 (folder / page_file_name(agency.key)).write_text(render_agency(agency, measures), encoding="utf-8")
                 index.write(index_item(agency) + "\n")
                 written += 1

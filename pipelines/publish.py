@@ -329,3 +329,5 @@ def register(app: typer.Typer) -> None:
             Console().print(f"[red]error:[/red] {exc}")
             raise typer.Exit(1) from exc
         Console().print(f"release: {path} ({path / RELEASE_DB})")
+        if (path / "pages" / "index.html").exists():
+            Console().print(f"agency pages: {path / 'pages' / 'index.html'} (open in a browser)")

@@ -39,6 +39,7 @@ def release(tmp_path_factory) -> Path:
     target = tmp_path_factory.mktemp("pages_release") / "v1"
     got = CliRunner().invoke(app, ["publish", str(target), "--out", str(out), "--version", "2026.12.0"])
     assert got.exit_code == 0, got.output
+    assert "agency pages: " in got.output
     return target
 
 
@@ -154,6 +155,7 @@ def test_no_pages_flag_writes_none(release: Path, tmp_path: Path):
     got = CliRunner().invoke(app, ["publish", str(target), "--out", str(out), "--no-pages"])
     assert got.exit_code == 0, got.output
     assert not (target / "pages").exists()
+    assert "agency pages" not in got.output
     assert (target / RELEASE_DB).is_file()
 
 
