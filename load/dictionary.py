@@ -209,14 +209,15 @@ def dictionary_records() -> list[dict[str, str]]:
             "label_gov_2019": "",
             "label_gov_2021": "",
             "label_legacy": "(any row label not in the spec)",
-            "unit": "(as printed)",
+            "unit": "万元 when a money unit is printed, else as printed",
             "value_kind": "count",
             "relation": "variant_only",
             "measure": RAW_KEY,
             "series_relation": "variant_only",
             "templates": "legacy_stats",
             "description": "a row of a local table the spec does not know, kept with its printed label "
-            "(facts.flags contains unknown_row, facts.known is false)",
+            "(facts.flags contains unknown_row, facts.known is false); a row printed in money (元, 万元, …) is an "
+            "amount, stored in 万元 with facts.unit keeping the printed unit (data/reference/amounts.csv)",
         }
     )
     return records

@@ -108,6 +108,24 @@ def test_legacy_unit_column_and_label() -> None:
     assert facts["legacy.fee_waiver_amount_yuan"].value == 500  # its spec unit is 元
 
 
+def test_unknown_legacy_rows_printed_in_money_are_amounts_in_wan_yuan() -> None:
+    rows = [
+        ["统计指标", "单位", "统计数"],
+        ["复印材料工本费", "元", "1500"],  # the unit column
+        ["网站建设维护经费（万元）", "", "12.5"],  # the label
+        ["会议补贴", "", "800元"],  # the cell
+        ["宣传资料", "", "3000"],  # no unit: a count, left as printed
+    ]
+    facts = mapped("legacy_stats", rows)
+    got = {k.removeprefix("legacy.raw."): (f.value, f.unit, f.raw_text, f.flags) for k, f in facts.items()}
+    assert got == {
+        "复印材料工本费": (0.15, "元", "1500", ["unknown_row"]),
+        "网站建设维护经费(万元)": (12.5, "万元", "12.5", ["unknown_row"]),
+        "会议补贴": (0.08, "元", "800元", ["unknown_row"]),
+        "宣传资料": (3000, None, "3000", ["unknown_row"]),
+    }
+
+
 def test_run_together_text_unit_after_the_run_and_in_the_header() -> None:
     after = "第二十条第（九）项信息内容采购项目数量采购总金额政府集中采购12 809100元三、收到和处理政府信息公开申请情况"
     header = "第二十条第（九）项\n信息内容 采购项目数量 采购总金额（元）\n政府集中采购12 809100\n三、收到和处理"

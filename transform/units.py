@@ -158,11 +158,21 @@ def is_unit_factor(got: float, want: float) -> bool:
 def normalise_amounts(facts: list[Fact], ref: Reference) -> list[Fact]:
     amounts = amount_keys(ref)
     for fact in facts:
-        if fact.key in amounts:
-            normalise(fact, amounts[fact.key])
+        amount = amounts.get(fact.key) or printed_amount(fact)
+        if amount is not None:
+            normalise(fact, amount)
         elif is_money(fact.unit) and fact.value and fact.unit in (fact.raw_text or ""):
             refuse_money_on_count(fact)  # the cell itself prints money; a row's or header's unit may be another cell's
     return facts
+
+
+def printed_amount(fact: Fact) -> Amount | None:
+    """A key the mapping tables do not know (legacy.raw.<label>) is an amount when it prints a money unit
+    and amounts.csv has a rule of its own for it (not the catch-all '*')."""
+    if not is_money(fact.unit):
+        return None
+    rule = _rule_for(fact.key)
+    return Amount(fact.key, rule.spec_unit, rule) if rule.pattern != "*" and rule.spec_unit else None
 
 
 def refuse_money_on_count(fact: Fact) -> Fact:
