@@ -1,7 +1,8 @@
 """Numbers stated only in prose, for reports without statistics tables (pre-2019 narratives).
 
 The sentences that count are data (data/reference/narrative.csv): a regex per key,
-with either a captured number or a fixed value ('未收到…申请' → 0). Approximate
+with either a captured number or a fixed value ('未收到…申请' → 0); an amount's pattern also
+captures its printed unit (group `unit`, '35元'). Approximate
 wording ('100多条', '约') never yields a number. Only exact phrasings are read.
 """
 
@@ -40,5 +41,6 @@ def narrative_facts(text: str, report_year: int | None) -> list[Fact]:
             continue
         value = fixed if fixed is not None else float(m.group(1))
         snippet = flat[max(0, m.start() - SNIPPET) : m.end() + 5]
-        facts[key] = Fact(key, value, method="narrative", raw_text=snippet, flags=["prose"])
+        unit = m.groupdict().get("unit")  # an amount's printed unit: transform/units.py scales it to the spec unit
+        facts[key] = Fact(key, value, method="narrative", raw_text=snippet, unit=unit, flags=["prose"])
     return list(facts.values())
