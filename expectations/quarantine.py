@@ -202,7 +202,7 @@ def view_sql(out_dir: Path) -> str:
 
 
 def refresh_view(out_dir: Path) -> None:
-    from govreports.load.warehouse import connect, warehouse_path
+    from govreports.load.warehouse import connect, stamp_warehouse, warehouse_path
 
     if not warehouse_path(out_dir).exists():
         return
@@ -211,6 +211,7 @@ def refresh_view(out_dir: Path) -> None:
         con.execute(f"CREATE OR REPLACE VIEW {TABLE} AS {view_sql(out_dir)}")
     finally:
         con.close()
+    stamp_warehouse(out_dir)  # the file changed in place, still current
 
 
 def record(out_dir: Path, rows: list[dict]) -> int:

@@ -12,8 +12,6 @@ from __future__ import annotations
 import io
 import re
 
-import pdfplumber
-
 from govreports.extract import pdfium_page
 from govreports.extract.html import clean
 from govreports.extract.inflate import check_inflated
@@ -71,6 +69,8 @@ def open_pdf(raw: bytes):
 def extract_pdf_pdfplumber(raw: bytes) -> Extracted:
     """The same through pdfplumber alone (pdfminer's layout analysis on every page): the
     baseline bench/bench_formats.py measures against."""
+    import pdfplumber  # imported here: a run with no PDF to parse never pays for it
+
     with pdfplumber.open(io.BytesIO(raw)) as pdf:
         page_texts: list[str] = []
         tables: list[RawTable] = []

@@ -7,6 +7,8 @@ from the lake at any time (`govreports warehouse DIR`).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -18,8 +20,9 @@ from govreports.expectations.cross_doc import create_cross_doc_views
 from govreports.expectations.plausibility import create_plausibility_view
 from govreports.load import corrections, views
 from govreports.load.faults import crash_point
-from govreports.load.lake import SCHEMAS, lake_dir, table_files
+from govreports.load.lake import SCHEMAS, lake_dir, table_files, write_json_atomic
 from govreports.load.sqltext import glob_literal, path_literal
+from govreports.pipelines import __version__
 
 WAREHOUSE_NAME = "warehouse.duckdb"
 
@@ -132,7 +135,42 @@ def build_warehouse(out_dir: Path) -> Path:
     finally:
         con.close()
     os.replace(tmp, path)
+    stamp_warehouse(out_dir)
     return path
+
+
+def stamp_warehouse(out_dir: Path) -> None:
+    """Record that the warehouse is current (after a build, or a change in place made under the lock)."""
+    write_json_atomic(built_from(out_dir), stamp_path(out_dir))
+
+
+def stamp_path(out_dir: Path) -> Path:
+    return Path(out_dir) / f".{WAREHOUSE_NAME}.built.json"
+
+
+def built_from(out_dir: Path) -> dict:
+    """What the views depend on: the code that wrote them, the lake's part files (a view over an
+    empty table, the columns written, the corrections overlay), the fetch log, and the file itself."""
+    files = [f for table in SCHEMAS for f in table_files(out_dir, table)] + corrections.overlay_files(out_dir)
+    parts = sorted(str(f.relative_to(lake_dir(out_dir))) for f in files)
+    log = Path(out_dir) / "raw" / "fetches.jsonl"
+    stat = warehouse_path(out_dir).stat()
+    return {
+        "version": __version__,
+        "lake_parts": hashlib.sha256("\n".join(parts).encode()).hexdigest(),
+        "fetch_log": log.exists() and log.stat().st_size > 0,
+        "warehouse": [stat.st_mtime_ns, stat.st_size],
+    }
+
+
+def warehouse_is_current(out_dir: Path) -> bool:
+    """The warehouse exists and was built by this version over the lake as it is now (else rebuild it).
+    A build by another version, or anything that touched the file since, leaves the stamp stale."""
+    try:
+        stamp = json.loads(stamp_path(out_dir).read_text(encoding="utf-8"))
+        return stamp == built_from(out_dir)
+    except (OSError, ValueError):
+        return False
 
 
 def remove_stale_builds(out_dir: Path) -> None:

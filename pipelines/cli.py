@@ -14,8 +14,16 @@ from rich.table import Table
 
 from govreports.data import SAMPLES_DIR, default_out
 from govreports.load.lock import LakeBusyError, lake_lock
-from govreports.load.warehouse import connect
-from govreports.pipelines.ingest import HalfSwappedError, NoInputError, RunSummary, discover_all, recover, swap_in
+from govreports.load.warehouse import connect, warehouse_path
+from govreports.pipelines.ingest import (
+    HalfSwappedError,
+    NoInputError,
+    RunSummary,
+    discover_all,
+    freshness,
+    recover,
+    swap_in,
+)
 
 app = typer.Typer(
     help="Government information-disclosure annual reports → unified, validated facts.", no_args_is_help=True
@@ -100,7 +108,10 @@ def run_ingest(
         raise typer.Exit(1) from exc
     try:
         with lake_lock(out, wait=wait, command="ingest --rebuild" if rebuild else "ingest"):
-            summary = _ingest_locked(inputs, out, batch_size, workers, rebuild, corrections_file)
+            recovered = recover(out)
+            summary = None if rebuild or recovered else _unchanged_run(inputs, out, corrections_file)
+            if summary is None:
+                summary = _ingest_locked(inputs, out, batch_size, workers, rebuild, corrections_file, recovered)
     except (LakeBusyError, HalfSwappedError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(3) from exc
@@ -109,12 +120,36 @@ def run_ingest(
     return summary
 
 
+def _unchanged_run(inputs: list, out: Path, corrections_file: Path | None) -> RunSummary | None:
+    """The summary of a run with nothing to do, or None when there is work. Decided before Prefect,
+    Great Expectations or the parsers are imported: an unchanged nightly re-run costs seconds."""
+    fresh = freshness(inputs, out)
+    if not fresh.nothing_new:
+        return None
+    docs = out / "data_docs" / "index.html"
+    summary = RunSummary(
+        out_dir=str(out),
+        inputs=fresh.inputs,
+        skipped_known=fresh.in_lake,
+        warehouse=str(warehouse_path(out)),
+        data_docs=str(docs) if docs.exists() else None,
+        nothing_new=True,
+    )
+    summary.errors += apply_corrections_file(out, corrections_file)  # an edited corrections file still applies
+    return summary
+
+
 def _ingest_locked(
-    inputs: list, out: Path, batch_size: int, workers: int, rebuild: bool, corrections_file: Path | None
+    inputs: list,
+    out: Path,
+    batch_size: int,
+    workers: int,
+    rebuild: bool,
+    corrections_file: Path | None,
+    recovered: list[str],
 ) -> RunSummary:
     from govreports.pipelines.flows import flow_with_workers, shared_api
 
-    recovered = recover(out)
     target = out / ".rebuild" if rebuild else out
     if rebuild:
         shutil.rmtree(target, ignore_errors=True)
@@ -151,9 +186,15 @@ def apply_corrections_file(out: Path, path: Path | None) -> list[tuple[str, str]
 def print_summary(s: RunSummary) -> None:
     for note in s.recovered:
         console.print(f"[yellow]recovered:[/yellow] {note}")
-    console.print(
-        f"[bold]{s.inputs}[/bold] inputs: {s.written} written, {s.skipped_known} already in the lake (unchanged)"
-    )
+    if s.nothing_new:
+        console.print(
+            f"nothing new: [bold]{s.inputs}[/bold] inputs, {s.skipped_known} already in the lake and validated, "
+            "warehouse up to date"
+        )
+    else:
+        console.print(
+            f"[bold]{s.inputs}[/bold] inputs: {s.written} written, {s.skipped_known} already in the lake (unchanged)"
+        )
     if s.written:
         t = Table("status", "documents", title="Documents by status")
         for k, v in sorted(s.by_status.items()):

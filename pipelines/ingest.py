@@ -20,8 +20,8 @@ from govreports.load import lake
 from govreports.load.faults import crash_point
 from govreports.load.lake import known_doc_ids, mark_validated, validated_doc_ids, write_batch, write_json_atomic
 from govreports.load.lock import lake_lock
-from govreports.load.warehouse import build_warehouse, remove_stale_builds
-from govreports.transform.document import process_document
+from govreports.load.warehouse import build_warehouse, remove_stale_builds, warehouse_is_current
+from govreports.transform.document import doc_id_of, process_document
 from govreports.transform.model import DocumentResult, InputDoc
 from govreports.transform.reference import reference
 
@@ -135,6 +135,7 @@ class RunSummary:
     skipped_paths: list[tuple[str, str]] = field(default_factory=list)  # symlink loops, unlistable folders…
     plausibility: Counter = field(default_factory=Counter)  # flags (view `plausibility`) touching this run, by rule
     recovered: list[str] = field(default_factory=list)  # what was repaired after an interrupted run
+    nothing_new: bool = False  # every input in the lake and validated, the warehouse current: no work was done
 
     def add(self, written: list[DocumentResult]) -> None:
         self.written += len(written)
@@ -169,12 +170,33 @@ def ingest(inputs: list[InputDoc] | Discovery, out_dir: Path, batch_size: int = 
 
 def skip_known(inputs: list[InputDoc], out_dir: Path, summary: RunSummary) -> list[InputDoc]:
     """Inputs whose bytes are already in the lake are not parsed again."""
-    from govreports.transform.document import doc_id_of
-
     known = known_doc_ids(out_dir)
     todo = [doc for doc in inputs if doc_id_of(doc.path) not in known]
     summary.skipped_known = len(inputs) - len(todo)
     return todo
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """What a run over these inputs would find to do (call holding the lake lock, after recover)."""
+
+    inputs: int
+    in_lake: int  # inputs whose bytes (sha256, as skip_known decides) are already in the lake
+    unvalidated: int  # documents in the lake that no validation has run over yet
+    warehouse_current: bool  # the warehouse exists and this version built it over the lake as it is
+
+    @property
+    def nothing_new(self) -> bool:
+        return self.in_lake == self.inputs and self.unvalidated == 0 and self.warehouse_current
+
+
+def freshness(inputs: list[InputDoc], out_dir: Path) -> Freshness:
+    """Cheap (hashes and Parquet footers, no Prefect, no Great Expectations): decides the no-op run.
+    A failed row counts as in the lake, as for skip_known: the same bytes fail the same way."""
+    known = known_doc_ids(out_dir)
+    in_lake = sum(doc_id_of(doc.path) in known for doc in inputs)
+    unvalidated = len(known - validated_doc_ids(out_dir))
+    return Freshness(len(inputs), in_lake, unvalidated, warehouse_is_current(out_dir))
 
 
 REBUILT = ("lake", "data_docs")

@@ -28,7 +28,7 @@ def test_ingest_summary_and_rerun(tmp_path: Path) -> None:
 
     second = runner.invoke(app, ["ingest", str(src), "--out", str(out)])
     assert second.exit_code == 0, second.output
-    assert "2 inputs: 0 written, 2 already in the lake (unchanged)" in second.output
+    assert "nothing new: 2 inputs, 2 already in the lake and validated" in second.output
     con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
     assert con.execute("SELECT count(*) FROM documents").fetchone() == (2,)
     assert con.execute("SELECT count(*) FROM facts").fetchone() == (6,)
