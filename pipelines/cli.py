@@ -24,6 +24,7 @@ from govreports.pipelines.ingest import (
     recover,
     swap_in,
 )
+from govreports.pipelines.progress import QUIET_HELP, listening, reporting
 
 app = typer.Typer(
     help="Government information-disclosure annual reports → unified, validated facts.", no_args_is_help=True
@@ -90,6 +91,7 @@ def run_ingest(
     rebuild: bool = False,
     corrections_file: Path | None = None,
     wait: float = 0,
+    quiet: bool = False,
 ) -> RunSummary:
     _quiet_prefect()
     try:
@@ -111,7 +113,8 @@ def run_ingest(
             recovered = recover(out)
             summary = None if rebuild or recovered else _unchanged_run(inputs, out, corrections_file)
             if summary is None:
-                summary = _ingest_locked(inputs, out, batch_size, workers, rebuild, corrections_file, recovered)
+                with reporting(quiet) as shown, listening(shown):
+                    summary = _ingest_locked(inputs, out, batch_size, workers, rebuild, corrections_file, recovered)
     except (LakeBusyError, HalfSwappedError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(3) from exc
@@ -247,18 +250,20 @@ def ingest(
     wait: float = typer.Option(
         0, "--wait", help="Seconds to wait for another ingest into OUT to finish (default: fail at once)."
     ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
 ) -> None:
     """Ingest HTML, PDF and text reports into the Parquet lake and the DuckDB warehouse."""
-    run_ingest(paths, out, batch_size, workers, rebuild, corrections, wait)
+    run_ingest(paths, out, batch_size, workers, rebuild, corrections, wait, quiet)
 
 
 @app.command()
 def run(
     out: Path = typer.Option(DEFAULT_OUT, "--out", help=OUT_HELP),
     corrections: Path = typer.Option(None, "--corrections", help=CORRECTIONS_HELP),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
 ) -> None:
     """Ingest the bundled sample corpus (data/samples/), print the summary and an example query."""
-    run_ingest([str(SAMPLES_DIR)], out, 200, corrections_file=corrections)
+    run_ingest([str(SAMPLES_DIR)], out, 200, corrections_file=corrections, quiet=quiet)
     con = connect(out)
     try:
         console.print("\n[bold]Example query[/bold] (duckdb " + str(out / "warehouse.duckdb") + "):")

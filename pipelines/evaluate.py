@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from govreports.extract import FORMAT_OF_SUFFIX
+from govreports.pipelines.progress import QUIET_HELP, ProgressCallback, Steps, no_progress, reporting
 from govreports.transform.document import process_document
 from govreports.transform.model import DocumentResult, Fact, InputDoc
 from govreports.transform.reference import reference
@@ -286,12 +287,14 @@ def manifest_variations(folder: Path, cache: dict[Path, dict[str, list[str]]]) -
     return cache[folder]
 
 
-def score_corpus(root: Path) -> EvalReport:
+def score_corpus(root: Path, progress: ProgressCallback = no_progress) -> EvalReport:
     """Score every document under root that has an expected.json (its `document` field names the file)."""
     root = Path(root)
     report = EvalReport(root=str(root))
     manifests: dict[Path, dict[str, list[str]]] = {}
-    for exp_path in expected_files(root):
+    files = expected_files(root)
+    steps = Steps("eval", len(files), progress).start()
+    for exp_path in files:
         expected = json.loads(exp_path.read_text(encoding="utf-8"))
         doc_path = exp_path.parent / expected["document"]
         folder = str(exp_path.parent.relative_to(root)) if exp_path.parent != root else "."
@@ -302,6 +305,7 @@ def score_corpus(root: Path) -> EvalReport:
         score = score_document(expected, result, folder)
         score.variations = manifest_variations(exp_path.parent, manifests).get(expected["document"], [])
         report.docs.append(score)
+        steps.advance(failed=int(bool(result.document.get("error"))))
     return report
 
 
@@ -409,12 +413,14 @@ def register(app: typer.Typer) -> None:
         min_accuracy: float = typer.Option(0.0, "--min-accuracy", help="Exit 1 below this (0.999 or 99.9)."),
         json_out: Path | None = typer.Option(None, "--json", help="Also write the full report as JSON here."),
         worst: int = typer.Option(10, help="How many imperfect documents to list."),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
     ) -> None:
         """Score the pipeline against every *.expected.json under DIRECTORY."""
         console = Console()
         if not console.is_terminal:
             console = Console(width=150)  # logs and CI: do not squeeze the tables to 80 columns
-        report = score_corpus(directory)
+        with reporting(quiet) as shown:
+            report = score_corpus(directory, shown)
         if not report.docs:
             console.print(f"[red]error:[/red] no *.expected.json under {directory}")
             raise typer.Exit(2)
@@ -434,10 +440,13 @@ def register(app: typer.Typer) -> None:
             "html,pdf,text,docx,xlsx,pdf_layout",
             help="Comma-separated formats to write (pdf needs LibreOffice, pdf_layout also pdftotext).",
         ),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
     ) -> None:
         """Generate the deterministic sample corpus (realistic reports with their ground truth)."""
         from govreports.pipelines.generate.corpus import DEFAULT_SEED, generate_corpus
 
         chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
-        reports = generate_corpus(out, seed=DEFAULT_SEED if seed is None else seed, count=count, formats=chosen)
+        with reporting(quiet) as shown:
+            seed = DEFAULT_SEED if seed is None else seed
+            reports = generate_corpus(out, seed=seed, count=count, formats=chosen, progress=shown)
         typer.echo(f"wrote {len(reports)} documents with their expected.json to {out}")

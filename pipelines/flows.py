@@ -18,6 +18,7 @@ from prefect.task_runners import ProcessPoolTaskRunner
 
 from govreports.load.lock import lake_lock
 from govreports.pipelines import ingest as spine
+from govreports.pipelines import progress
 from govreports.transform.model import DocumentResult, InputDoc
 
 # Batches carry thousands of facts: hashing them for a cache key or persisting them
@@ -27,7 +28,7 @@ NO_STORE = {"cache_policy": NO_CACHE, "persist_result": False}
 
 @task(name="process-batch", retries=0, **NO_STORE)
 def process_batch_task(inputs: list[InputDoc]) -> list[DocumentResult]:
-    return spine.process_batch(inputs)
+    return spine.process_batch(inputs, progress.count_document)
 
 
 @task(name="load-batch", **NO_STORE)
@@ -58,10 +59,14 @@ def ingest_flow(
             logger.warning(note)
         todo = spine.skip_known(docs, Path(out), summary)
         logger.info("%d inputs, %d already loaded, %d to process", len(docs), summary.skipped_known, len(todo))
-        futures = [process_batch_task.submit(batch) for batch in spine.batched(todo, batch_size)]
-        # Loading stays sequential: one writer appends to the lake at a time.
-        for fut in futures:
-            summary.add(load_batch_task(fut.result(), out))
+        tally = progress.Steps("ingest", len(todo), progress.listener()).start()
+        with progress.counting(tally):  # threads count each document; worker processes, each batch
+            futures = [process_batch_task.submit(batch) for batch in spine.batched(todo, batch_size)]
+            # Loading stays sequential: one writer appends to the lake at a time.
+            for fut in futures:
+                results = fut.result()
+                tally.settle(results)
+                summary.add(load_batch_task(results, out))
         return finish_task(summary, out)
 
 

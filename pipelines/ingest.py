@@ -11,7 +11,7 @@ import json
 import os
 import shutil
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from govreports.load.faults import crash_point
 from govreports.load.lake import known_doc_ids, mark_validated, validated_doc_ids, write_batch, write_json_atomic
 from govreports.load.lock import lake_lock
 from govreports.load.warehouse import build_warehouse, remove_stale_builds, warehouse_is_current
+from govreports.pipelines.progress import ProgressCallback, Steps, no_progress
 from govreports.transform.document import doc_id_of, process_document
 from govreports.transform.model import DocumentResult, InputDoc
 from govreports.transform.reference import reference
@@ -107,9 +108,17 @@ def batched(items: list, size: int) -> Iterator[list]:
         yield items[i : i + size]
 
 
-def process_batch(inputs: list[InputDoc]) -> list[DocumentResult]:
-    """Extract, transform and check a batch. Errors are recorded per document, never raised."""
-    return [process_document(doc) for doc in inputs]
+def process_batch(
+    inputs: list[InputDoc], on_result: Callable[[DocumentResult], None] | None = None
+) -> list[DocumentResult]:
+    """Extract, transform and check a batch. Errors are recorded per document, never raised.
+    `on_result` hears of each document as it is done (progress)."""
+    results = []
+    for doc in inputs:
+        results.append(process_document(doc))
+        if on_result:
+            on_result(results[-1])
+    return results
 
 
 def load_batch(results: list[DocumentResult], out_dir: Path) -> list[DocumentResult]:
@@ -153,8 +162,13 @@ class RunSummary:
                 self.errors.append((d["source"], d["error"]))
 
 
-def ingest(inputs: list[InputDoc] | Discovery, out_dir: Path, batch_size: int = DEFAULT_BATCH_SIZE) -> RunSummary:
-    """Run the whole spine without Prefect."""
+def ingest(
+    inputs: list[InputDoc] | Discovery,
+    out_dir: Path,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: ProgressCallback = no_progress,
+) -> RunSummary:
+    """Run the whole spine without Prefect; `progress` hears of each document parsed."""
     out_dir = Path(out_dir)
     skipped = inputs.skipped if isinstance(inputs, Discovery) else []
     inputs = inputs.inputs if isinstance(inputs, Discovery) else inputs
@@ -162,8 +176,9 @@ def ingest(inputs: list[InputDoc] | Discovery, out_dir: Path, batch_size: int = 
     with lake_lock(out_dir):
         summary.recovered = recover(out_dir)
         todo = skip_known(inputs, out_dir, summary)
+        tally = Steps("ingest", len(todo), progress).start()
         for batch in batched(todo, batch_size):
-            summary.add(load_batch(process_batch(batch), out_dir))
+            summary.add(load_batch(process_batch(batch, tally.document), out_dir))
         finish(summary, out_dir)
     return summary
 

@@ -22,6 +22,7 @@ from govreports.pipelines.generate.render_office import render_docx, render_xlsx
 from govreports.pipelines.generate.render_pdf import render_layout_texts, render_pdfs
 from govreports.pipelines.generate.render_text import render_text
 from govreports.pipelines.generate.variations import BASE
+from govreports.pipelines.progress import ProgressCallback, Steps, no_progress
 
 DEFAULT_SEED = 20240601
 FORMATS = ("html", "pdf", "text", "docx", "xlsx", "pdf_layout")
@@ -284,17 +285,27 @@ def expected_json(report: Report) -> str:
 
 
 def generate_corpus(
-    out_dir: Path, seed: int = DEFAULT_SEED, count: int | None = None, formats: tuple[str, ...] = FORMATS
+    out_dir: Path,
+    seed: int = DEFAULT_SEED,
+    count: int | None = None,
+    formats: tuple[str, ...] = FORMATS,
+    progress: ProgressCallback = no_progress,
 ) -> list[Report]:
-    """Write the corpus into out_dir; returns the reports written (those of `formats`)."""
+    """Write the corpus into out_dir; returns the reports written (those of `formats`).
+    `progress` hears of each document rendered (of a LibreOffice batch as the batch ends)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     reports = [compose(plan, seed) for plan in plans(count) if plan.fmt in formats]
+    tally = Steps("generate", len(reports), progress).start()
     for r in reports:
         if r.plan.fmt in BYTE_RENDERERS:
             (out_dir / f"{r.plan.name}.{EXTENSIONS[r.plan.fmt]}").write_bytes(BYTE_RENDERERS[r.plan.fmt](r))
+            tally.advance()
     for fmt, batch in BATCH_RENDERERS.items():
-        batch([r for r in reports if r.plan.fmt == fmt], out_dir)
+        chosen = [r for r in reports if r.plan.fmt == fmt]
+        batch(chosen, out_dir)
+        if chosen:
+            tally.advance(len(chosen))
     for r in reports:
         (out_dir / f"{r.plan.name}.expected.json").write_text(expected_json(r), encoding="utf-8")
     if set(formats) == set(FORMATS):
