@@ -132,7 +132,7 @@ def layout_table(lines: list[str]) -> list[RawTable]:
     numbers: list[int] = []
     page, label_only = 1, False
     head: list[tuple[str, Span]] = []  # a wrapped value cell's first line, waiting for its row
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(join_wrapped_numbers(lines), start=1):
         page += line.count("\f")
         text = line.replace("\f", "")
         stripped = text.strip()
@@ -159,6 +159,53 @@ def layout_table(lines: list[str]) -> list[RawTable]:
     if not rows:
         return []
     return [RawTable(rows=rows, pages=pages, origin="layout", line_numbers=numbers, spans=spans)]
+
+
+def overlaps(a: Span, b: Span) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def numbers_only(cells: list[tuple[str, Span]]) -> bool:
+    return bool(cells) and all(NUMBERS_ONLY.match(f"{c} 0") for c, _ in cells)
+
+
+def wrapped_numbers(above: str, line: str, below: str) -> list[tuple[str, int]] | None:
+    """A number too wide for its cell wraps: '103' on the line above its row, '1' on the line below, in
+    the same column, where the row itself prints nothing. Returns each joined number with its column."""
+    up, row, down = layout_cells(above), layout_cells(line), layout_cells(below)
+    if not (numbers_only(up) and numbers_only(down) and len(up) == len(down) and has_label(row)):
+        return None
+    pairs = list(zip(up, down, strict=True))
+    if not all(overlaps(a, b) for (_, a), (_, b) in pairs):
+        return None
+    if any(overlaps(sp, r) for (_, a), (_, b) in pairs for sp in (a, b) for _, r in row):
+        return None
+    return [(f"{ta}{tb}", min(a[0], b[0])) for (ta, a), (tb, b) in pairs]
+
+
+def join_wrapped_numbers(lines: list[str]) -> list[str]:
+    """Write wrapped numbers back into their row's line ('103' / row / '1' → 1031 in the row), so they are
+    read at their column like any other cell; the two half lines become empty."""
+    out = list(lines)
+    i = 1
+    while i + 1 < len(out):
+        if "\f" in out[i] + out[i + 1]:  # never across a page break
+            i += 1
+            continue
+        joined = wrapped_numbers(out[i - 1], out[i], out[i + 1])
+        line = out[i]
+        fits = joined is not None and all(
+            line[max(0, col - 1) : col + len(text) + 1].strip() == "" for text, col in joined
+        )
+        if joined is None or not fits:
+            i += 1
+            continue
+        for text, col in joined:
+            line = line.ljust(col + len(text) + 1)
+            line = line[:col] + text + line[col + len(text) :]
+        out[i - 1], out[i], out[i + 1] = "", line.rstrip(), ""
+        i += 2
+    return out
 
 
 def crawl_header(text: str) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from govreports.extract.text import extract_text, layout_cells
+from govreports.extract.text import extract_text, layout_cells, wrapped_numbers
 from govreports.pipelines.evaluate import score_corpus
 from govreports.transform.detect import detect
 from govreports.transform.document import map_facts
@@ -175,3 +175,35 @@ def test_a_page_whose_cells_do_not_mark_every_column_stays_unread() -> None:
     facts = facts_of("\n".join(lines))
     assert [v for k, v in facts.items() if k.startswith("s3.carried_to_next.")] == [None] * 7
     assert facts["s3.carried_over_from_prev.natural_person"] == 39  # page 1 still read
+
+
+S3_WRAPPED_NUMBERS = "\n".join(
+    [
+        "凤台县人力资源和社会保障局2019年政府信息公开工作年度报告",
+        "三、收到和处理政府信息公开申请情况",
+        *S3_HEADER.replace("                                          自然", "                             自然").split(
+            "\n"
+        ),
+        "                             103                              103",
+        "一、本年新收政府信息公开申请数量                    0    0     0     0   2",
+        "                              1                                3",
+        "二、上年结转政府信息公开申请数量             78     0    0     0     0   0    78",
+    ]
+)
+
+
+def test_a_number_wrapped_in_its_cell_is_joined_not_read_blank() -> None:
+    """'1031' too wide for its cell: '103' on the line above the row, '1' below, the row's cell empty."""
+    facts = facts_of(S3_WRAPPED_NUMBERS)
+    columns = ("natural_person", "commercial_enterprise", "research_institution", "social_welfare_org",
+               "legal_service_org", "other_org", "total")  # fmt: skip
+    assert [facts[f"s3.new_received.{c}"] for c in columns] == [1031, 0, 0, 0, 0, 2, 1033]
+    assert [facts[f"s3.carried_over_from_prev.{c}"] for c in columns] == [78, 0, 0, 0, 0, 0, 78]
+
+
+def test_only_halves_in_the_same_empty_column_are_joined() -> None:
+    row = "一、本年新收政府信息公开申请数量                    0    0     0     0   2"
+    assert wrapped_numbers(" " * 29 + "103", row, " " * 30 + "1") == [("1031", 29)]
+    assert wrapped_numbers(" " * 36 + "5", row, " " * 36 + "6") is None  # under the row's own cell
+    assert wrapped_numbers(" " * 29 + "103", row, " " * 45 + "1") is None  # not one column
+    assert wrapped_numbers(" " * 29 + "103", row, "") is None  # one half only: left as it is
