@@ -207,3 +207,33 @@ def test_only_halves_in_the_same_empty_column_are_joined() -> None:
     assert wrapped_numbers(" " * 36 + "5", row, " " * 36 + "6") is None  # under the row's own cell
     assert wrapped_numbers(" " * 29 + "103", row, " " * 45 + "1") is None  # not one column
     assert wrapped_numbers(" " * 29 + "103", row, "") is None  # one half only: left as it is
+
+
+S3_ONE_ROW_PAGE = "\n".join(
+    [
+        "清江县人民政府2023年度政府信息公开工作年度报告",
+        "三、收到和处理政府信息公开申请情况",
+        "                                                     申请人情况",
+        "                                                 法人或其他组织",
+        "（本列数据的勾稽关系为：第一项加第二项之和，等于",
+        "          第三项加第四项之和）             自然",
+        "                                                      社会               总计",
+        "                                 人    商业企    科研            法律服",
+        "                                                      公益         其他",
+        "                                       业     机构            务机构",
+        "                                                      组织",
+        "一、本年新收政府信息公开申请数量                 88    8         0     0          0    96",
+        "\f二、上年结转政府信息公开申请数量      3     0    0     0     0   0    3",
+        "三、   （一）予以公开                   50     5    0     0     0   0    55",
+    ]
+)
+
+
+def test_a_page_with_one_incomplete_row_takes_its_columns_from_the_header() -> None:
+    """The table starts at the foot of a page: one row, one blank cell, no other row to line up with."""
+    facts = facts_of(S3_ONE_ROW_PAGE)
+    columns = ("natural_person", "commercial_enterprise", "research_institution", "social_welfare_org",
+               "legal_service_org", "other_org", "total")  # fmt: skip
+    assert [facts[f"s3.new_received.{c}"] for c in columns] == [88, 8, 0, 0, 0, 0, 96]
+    assert facts["s3.new_received.legal_service_org"] == 0  # the blank cell, under 法律服务机构
+    assert [facts[f"s3.carried_over_from_prev.{c}"] for c in columns] == [3, 0, 0, 0, 0, 0, 3]

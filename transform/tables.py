@@ -136,6 +136,7 @@ class TableMapper:
     s2_header: dict[str, str] = field(default_factory=dict)  # layout text: header label per column, wraps joined
     s3_positions: dict[int, str] = field(default_factory=dict)
     s3_rows: list[ObservedRow] = field(default_factory=list)
+    s3_fragments: list[tuple[str, tuple[int, int], int | None]] = field(default_factory=list)  # layout header
     legacy_value_col: int | None = None
     legacy_centers: dict[int | None, list[float]] = field(default_factory=dict)  # layout text: header, per page
     legacy_full: dict[int | None, list[list[tuple[int, int]]]] = field(default_factory=dict)  # full rows, per page
@@ -289,6 +290,19 @@ class TableMapper:
         for i, c in enumerate(row.cells):
             if c and norm(c) in labels:
                 self.s3_positions[i] = labels[norm(c)]
+        self.s3_header_cells(row)
+
+    def s3_header_cells(self, row: Row) -> None:
+        """Layout text: the header's label fragments ('自然' / '人') with their columns, until the page's first row."""
+        if row.spans and not any(obs.source.page == row.page for obs in self.s3_rows):
+            self.s3_fragments += [(norm(c), sp, row.page) for c, sp in zip(row.cells, row.spans, strict=True) if c]
+
+    def s3_header_centers(self, page: int | None) -> list[float] | None:
+        """Column centres from the header of a page: fragments of the leaf labels, exactly one cluster each."""
+        leaves = [norm(lab) for col in self.ref.columns_for(self.template, "s3") for lab in col.labels]
+        centers = [center(sp) for text, sp, p in self.s3_fragments if p == page and any(text in lf for lf in leaves)]
+        clusters = cluster(centers)
+        return clusters if len(clusters) == len(S3_COLUMNS) else None
 
     def s3_row(self, row: Row) -> None:
         split = split_row(row.cells)
@@ -303,6 +317,8 @@ class TableMapper:
         if values is None:
             if any(v for _, v in split.values):
                 self.s3_rows.append(ObservedRow(split.label, split.full_label, None, row))
+            else:
+                self.s3_header_cells(row)
             return
         self.s3_rows.append(ObservedRow(split.label, split.full_label, values, row))
 
@@ -321,10 +337,12 @@ class TableMapper:
             if obs.source.spans:
                 by_page.setdefault(obs.source.page, []).append(obs)
         n = len(S3_COLUMNS)
-        for rows in by_page.values():
-            columns = centers_from_rows(
-                [[r.source.spans[i] for i, _ in r.values] for r in rows if r.values is not None], n
-            ) or centers_from_cells([value_spans(r.source) for r in rows], n)
+        for page, rows in by_page.items():
+            columns = (
+                centers_from_rows([[r.source.spans[i] for i, _ in r.values] for r in rows if r.values is not None], n)
+                or centers_from_cells([value_spans(r.source) for r in rows], n)
+                or self.s3_header_centers(page)
+            )
             for obs in rows:
                 if obs.values is not None or columns is None:
                     continue
@@ -338,7 +356,7 @@ class TableMapper:
         if not self.s3_rows:
             return
         self.place_s3_by_geometry()
-        observed, self.s3_rows = self.s3_rows, []
+        observed, self.s3_rows, self.s3_fragments = self.s3_rows, [], []
         for obs, spec, score in align_rows(observed, self.ref, self.template):
             row: Row = obs.source
             split = SplitRow(labels=[obs.label], values=[])
