@@ -27,6 +27,7 @@ from govreports.load.dictionary import data_dictionary
 from govreports.load.sqltext import path_literal
 from govreports.load.warehouse import build_warehouse, open_database, warehouse_path
 from govreports.pipelines.pages import write_pages
+from govreports.pipelines.progress import QUIET_HELP, ProgressCallback, Steps, no_progress, reporting
 
 RELEASE_DB = "govreports.duckdb"
 LICENSE_NAME = "MIT"
@@ -277,19 +278,30 @@ def write_checksums(release: Path) -> Path:
     return path
 
 
-def publish(out_dir: Path, release: Path, release_version: str | None = None, pages: bool = True) -> Path:
+def publish(
+    out_dir: Path,
+    release: Path,
+    release_version: str | None = None,
+    pages: bool = True,
+    progress: ProgressCallback = no_progress,
+) -> Path:
     """Build RELEASE from the lake in OUT_DIR. RELEASE must not exist or be empty: a release is never patched.
-    `pages`: also the static agency pages (pages/index.html, pages/agency/*.html), from the release's file."""
+    `pages`: also the static agency pages (pages/index.html, pages/agency/*.html), from the release's file.
+    `progress` hears of each step done (warehouse, tables, files, descriptions, pages, checksums)."""
     release_version = release_version or package_version()
     if release.exists() and any(release.iterdir()):
         raise PublishError(f"{release} exists and is not empty")
+    steps = Steps("publish", 6 if pages else 5, progress, unit="steps").start()
     build_warehouse(out_dir)  # views over the lake as it is now
+    steps.advance()
     staging = release.with_name(f".{release.name}.partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     db = staging / RELEASE_DB
     tables = materialise(out_dir, db, release_version)
+    steps.advance()
     schemas = export_files(db, staging, tables)
+    steps.advance()
     (staging / "datapackage.json").write_text(
         json.dumps(datapackage(staging, schemas, release_version), ensure_ascii=False, indent=2), encoding="utf-8"
     )
@@ -298,9 +310,12 @@ def publish(out_dir: Path, release: Path, release_version: str | None = None, pa
     (staging / "validation_summary.json").write_text(
         json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8"
     )
+    steps.advance()
     if pages:
         write_pages(db, staging, release_version)
+        steps.advance()
     write_checksums(staging)  # after the pages: they are part of what is checksummed
+    steps.advance()
     if release.exists():
         release.rmdir()
     staging.rename(release)  # the release appears whole or not at all
@@ -318,13 +333,15 @@ def register(app: typer.Typer) -> None:
         pages: bool = typer.Option(
             True, "--pages/--no-pages", help="Also write static HTML pages per agency (pages/index.html)."
         ),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
     ) -> None:
         """Write a self-contained release: DuckDB file, Parquet + CSV per table, datapackage.json, codebook,
         agency pages."""
         from rich.console import Console
 
         try:
-            path = publish(out, release, release_version, pages)
+            with reporting(quiet) as shown:
+                path = publish(out, release, release_version, pages, shown)
         except PublishError as exc:
             Console().print(f"[red]error:[/red] {exc}")
             raise typer.Exit(1) from exc

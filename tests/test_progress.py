@@ -12,6 +12,7 @@ from pathlib import Path
 from govreports.pipelines.evaluate import score_corpus
 from govreports.pipelines.ingest import discover, ingest
 from govreports.pipelines.progress import LineReporter, Progress, Steps, no_progress, reporting
+from govreports.pipelines.publish import publish
 from tests.test_lake import HTML
 
 REPO = Path(__file__).resolve().parents[1]
@@ -47,6 +48,10 @@ def test_ingest_tells_the_callback_each_document(tmp_path: Path) -> None:
     again: list[Progress] = []  # nothing left to parse: one event, 0 of 0
     ingest(discover([tmp_path / "in"]), tmp_path / "out", progress=again.append)
     assert again == [Progress("ingest", 0, 0, 0)]
+
+    steps: list[Progress] = []
+    publish(tmp_path / "out", tmp_path / "release", pages=False, progress=steps.append)
+    assert [(e.stage, e.done, e.total, e.unit) for e in steps] == [("publish", n, 5, "steps") for n in range(6)]
 
 
 def test_a_batch_back_from_another_process_counts_its_documents_once() -> None:

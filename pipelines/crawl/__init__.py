@@ -12,6 +12,7 @@ from pathlib import Path
 import typer
 
 from govreports.data import default_out
+from govreports.pipelines.progress import QUIET_HELP, reporting
 
 DEFAULT_OUT = default_out()
 
@@ -25,6 +26,7 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(DEFAULT_OUT, "--out", help="Output folder: raw/, lake/, warehouse.duckdb."),
         min_interval: float = typer.Option(None, help="Seconds between requests to one host (default 1.0)."),
         max_per_host: int = typer.Option(None, help="Requests in flight per host (default 2)."),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
     ) -> None:
         """Crawl portals' report columns, archive every response under OUT/raw/ and ingest the reports."""
         from govreports.pipelines.crawl.run import (
@@ -44,7 +46,8 @@ def register(app: typer.Typer) -> None:
         if not specs:
             typer.echo("error: no sources given and no enabled site spec in data/sites/", err=True)
             raise typer.Exit(2)
-        run = crawl_and_ingest(specs, out)
+        with reporting(quiet) as shown:
+            run = crawl_and_ingest(specs, out, shown)
         typer.echo(format_status_table(run.statuses))
         if run.summary is None:
             typer.echo("nothing new to ingest; warehouse unchanged")

@@ -15,6 +15,7 @@ from govreports.pipelines.crawl.crawler import SiteCrawl, crawl_site
 from govreports.pipelines.crawl.fetch import RateLimiter
 from govreports.pipelines.crawl.sites import SiteSpec, SiteSpecError, configured_specs, resolve_source
 from govreports.pipelines.ingest import RunSummary, ingest
+from govreports.pipelines.progress import ProgressCallback, Steps, no_progress
 from govreports.transform.model import InputDoc
 
 MAX_REASONS = 20
@@ -124,19 +125,26 @@ def source_status(crawl: SiteCrawl, written: set[str]) -> SourceStatus:
     return st
 
 
-def ingest_crawls(crawls: list[SiteCrawl], out_dir: Path) -> RunSummary | None:
+def ingest_crawls(
+    crawls: list[SiteCrawl], out_dir: Path, progress: ProgressCallback = no_progress
+) -> RunSummary | None:
     """Ingest new bodies; with nothing new and a warehouse present, nothing is touched."""
     inputs = inputs_to_ingest(crawls, out_dir)
     if not inputs and warehouse_path(out_dir).exists():
         return None
-    return ingest(inputs, out_dir)
+    return ingest(inputs, out_dir, progress=progress)
 
 
-def crawl_and_ingest(specs: list[SiteSpec], out_dir: Path) -> CrawlRun:
+def crawl_and_ingest(specs: list[SiteSpec], out_dir: Path, progress: ProgressCallback = no_progress) -> CrawlRun:
+    """`progress` hears of each source crawled (failed: no listing page), then of each document ingested."""
     out_dir = Path(out_dir)
     limiter = RateLimiter()  # shared, so two sources on one host share its rate
-    crawls = [crawl_one(spec, out_dir, limiter) for spec in specs]
-    summary = ingest_crawls(crawls, out_dir)
+    steps = Steps("crawl", len(specs), progress, unit="sources").start()
+    crawls = []
+    for spec in specs:
+        crawls.append(crawl_one(spec, out_dir, limiter))
+        steps.advance(failed=int(crawls[-1].listing_pages == 0))
+    summary = ingest_crawls(crawls, out_dir, progress)
     written = set(summary.written_ids) if summary else set()
     return CrawlRun(statuses=[source_status(c, written) for c in crawls], crawls=crawls, summary=summary)
 
