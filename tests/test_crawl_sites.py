@@ -146,7 +146,8 @@ def test_max_pages_bounds_the_listing_walk(portal: Portal, tmp_path: Path) -> No
 
 def test_cli_crawl_prints_the_status_table(portal: Portal, tmp_path: Path) -> None:
     portal.routes[COLUMN + "202201/t20220120_50001.html"].fail_first = 0  # no 2 s backoff in this test
-    result = CliRunner().invoke(app, ["crawl", portal.listing_url, "--out", str(tmp_path), "--min-interval", "0"])
+    args = ["crawl", portal.listing_url, "--out", str(tmp_path), "--min-interval", "0", "--quiet"]
+    result = CliRunner().invoke(app, args)  # --quiet: CliRunner mixes the progress lines (stderr) in
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].split()[:3] == ["source", "pages", "reports"]
