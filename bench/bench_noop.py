@@ -20,7 +20,9 @@ CLI = [sys.executable, "-m", "govreports.pipelines.cli"]
 
 def timed(args: list[str]) -> tuple[float, str]:
     started = time.perf_counter()
-    done = subprocess.run([*CLI, *args, "--quiet"], capture_output=True, text=True, check=True)
+    done = subprocess.run([*CLI, *args, "--quiet"], capture_output=True, text=True, check=False)
+    if done.returncode:
+        sys.exit(f"{' '.join(args)}: exit {done.returncode}\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
     return time.perf_counter() - started, done.stdout
 
 
