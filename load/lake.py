@@ -241,6 +241,9 @@ def publish_batch(manifest: Path) -> None:
     crash finishes the moves), then drop its manifest and staging folder."""
     lake = manifest.parent.parent
     spec = json.loads(manifest.read_text(encoding="utf-8"))
+    if "tables" in spec:  # whole tables replaced (derived tables, load/lake_tables.py)
+        publish_tables(manifest)
+        return
     staging = lake / STAGING / spec["batch"]
     for rel in spec["parts"]:
         src, dst = staging / rel, lake / rel
@@ -248,6 +251,42 @@ def publish_batch(manifest: Path) -> None:
             dst.parent.mkdir(parents=True, exist_ok=True)
             os.replace(src, dst)
             crash_point("batch-part-published")
+    manifest.unlink()
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def stage_tables_dir(out_dir: Path, build_id: str) -> Path:
+    """Where whole replacement tables are written before `commit_tables` (invisible to readers)."""
+    return lake_dir(out_dir) / STAGING / f"tables-{build_id}"
+
+
+def commit_tables(out_dir: Path, build_id: str, tables: list[str]) -> None:
+    """Replace lake/<table>/ by the complete folder staged for each of `tables`: one manifest
+    rename commits them all, then each folder is swapped in (`publish_tables`)."""
+    manifest = lake_dir(out_dir) / PUBLISHING / f"tables-{build_id}.json"
+    write_json_atomic({"batch": f"tables-{build_id}", "tables": tables}, manifest)
+    crash_point("tables-manifest-written")
+    publish_tables(manifest)
+
+
+def publish_tables(manifest: Path) -> None:
+    """Swap each staged table folder in: the old folder is renamed aside, the new one renamed into
+    its place, the old one deleted. Idempotent: after a crash the rerun finds each table either
+    still staged (swapped now) or already in place (skipped), so a reader never sees a table half
+    written, only the old whole one, the new whole one, or (for the instant between the two
+    renames, or until the next run rolls a crash forward) none."""
+    lake = manifest.parent.parent
+    spec = json.loads(manifest.read_text(encoding="utf-8"))
+    staging = lake / STAGING / spec["batch"]
+    for table in spec["tables"]:
+        new, dst, retired = staging / table, lake / table, lake / f".{table}.old"
+        if new.exists():
+            if dst.exists():
+                shutil.rmtree(retired, ignore_errors=True)
+                dst.rename(retired)
+                crash_point("table-old-retired")
+            new.rename(dst)
+        shutil.rmtree(retired, ignore_errors=True)
     manifest.unlink()
     shutil.rmtree(staging, ignore_errors=True)
 

@@ -21,6 +21,9 @@ from govreports.expectations.plausibility import create_plausibility_view
 from govreports.load import corrections, views
 from govreports.load.faults import crash_point
 from govreports.load.lake import SCHEMAS, lake_dir, table_files, write_json_atomic
+from govreports.load.lake_tables import DERIVED, use_derived_tables
+from govreports.load.lake_tables import table_files as derived_files
+from govreports.load.lock import lake_lock
 from govreports.load.sqltext import glob_literal, path_literal
 from govreports.pipelines import __version__
 
@@ -112,11 +115,19 @@ def create_fetches_view(con: duckdb.DuckDBPyConnection, out_dir: Path) -> None:
 
 
 def build_warehouse(out_dir: Path) -> Path:
-    """(Re)create the base views documents, facts, checks, then the analyst views.
+    """(Re)create the base views documents, facts, checks, then the analyst views; write the
+    derived lake tables (document_choice, reports: load/lake_tables.py) and make those two views
+    thin selects over them.
 
     The new file is built beside the old one and renamed over it: a reader holding the old
     warehouse open (a notebook) keeps its snapshot and never blocks the build, and a crash
-    mid-build leaves the old warehouse whole."""
+    mid-build leaves the old warehouse whole. The build writes the lake, so it holds the lake lock
+    (re-entrant: an ingest already holds it)."""
+    with lake_lock(out_dir, command="warehouse"):
+        return _build_warehouse(out_dir)
+
+
+def _build_warehouse(out_dir: Path) -> Path:
     path = warehouse_path(out_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.building")
@@ -131,6 +142,7 @@ def build_warehouse(out_dir: Path) -> Path:
         create_cross_doc_views(con)
         views.create_views(con)
         create_plausibility_view(con)
+        use_derived_tables(con, out_dir)
         crash_point("warehouse-built")
     finally:
         con.close()
@@ -152,6 +164,7 @@ def built_from(out_dir: Path) -> dict:
     """What the views depend on: the code that wrote them, the lake's part files (a view over an
     empty table, the columns written, the corrections overlay), the fetch log, and the file itself."""
     files = [f for table in SCHEMAS for f in table_files(out_dir, table)] + corrections.overlay_files(out_dir)
+    files += [f for table in DERIVED for f in derived_files(out_dir, table)]  # a table lost or mid-swap: rebuild
     parts = sorted(str(f.relative_to(lake_dir(out_dir))) for f in files)
     log = Path(out_dir) / "raw" / "fetches.jsonl"
     stat = warehouse_path(out_dir).stat()
