@@ -12,6 +12,7 @@ last, and the manifest is removed. A crash before the manifest leaves only stagi
 the next run deletes; a crash after it is rolled forward by the next run (`recover`).
 Views show facts and checks only of documents whose row is published, so while the moves
 run a reader sees each document whole or not at all.
+Compaction (load/compact.py) later merges a partition's small parts, swapping the folder whole.
 """
 
 from __future__ import annotations
@@ -294,9 +295,11 @@ def publish_tables(manifest: Path) -> None:
 def recover(out_dir: Path) -> list[str]:
     """Bring the lake to a published state after a crash (call it holding the lake lock):
     finish batches whose manifest was written, delete staging and temporary files of the
-    others. Returns what was done, for the run summary."""
+    others, finish or drop an interrupted compaction (load/compact.py). Returns what was done, for the run summary."""
+    from govreports.load.compact import recover_compactions  # compact builds on this module
+
     lake = lake_dir(out_dir)
-    done: list[str] = []
+    done: list[str] = recover_compactions(out_dir)
     for manifest in sorted((lake / PUBLISHING).glob("*.json")):
         try:
             publish_batch(manifest)

@@ -219,6 +219,8 @@ def print_summary(s: RunSummary) -> None:
         console.print(f"[bold]{len(s.skipped_paths)}[/bold] paths not read:")
     for path, why in s.skipped_paths[:20]:
         console.print(f"[yellow]{path}[/yellow]: {why}")
+    if s.compacted:
+        console.print(f"compacted: {s.compacted}")
     console.print(f"warehouse: {s.warehouse}")
     if s.plausibility:
         t = Table("rule", "flags", title="Plausibility flags")
@@ -292,6 +294,36 @@ def warehouse(out: Path = typer.Argument(DEFAULT_OUT)) -> None:
     except (LakeBusyError, HalfSwappedError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(3) from exc
+
+
+@app.command()
+def compact(
+    out: Path = typer.Argument(DEFAULT_OUT),
+    min_parts: int = typer.Option(1, help="Compact only partitions holding more than this many parts."),
+    wait: float = typer.Option(0, help="Seconds to wait for another writer to finish."),
+) -> None:
+    """Rewrite the lake's small Parquet parts into few large sorted files, atomically (docs/guarantees.md)."""
+    from govreports.load.compact import compact as compact_lake
+    from govreports.load.warehouse import build_warehouse, warehouse_path
+
+    try:
+        with lake_lock(out, wait=wait, command="compact"):
+            for note in recover(out):
+                console.print(f"[yellow]recovered:[/yellow] {note}")
+            done = compact_lake(out, min_parts=min_parts)
+            if done and warehouse_path(out).exists():  # the views need no change, but its stamp names the parts
+                build_warehouse(out)
+    except (LakeBusyError, HalfSwappedError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(3) from exc
+    if not done:
+        console.print("nothing to compact")
+        return
+    for name in done.partitions:
+        console.print(f"compacted {name}")
+    console.print(
+        f"[bold]{len(done.partitions)}[/bold] partitions: {done.files_before} parts → {done.files_after} files"
+    )
 
 
 for _name in COMMAND_MODULES:

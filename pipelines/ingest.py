@@ -17,6 +17,7 @@ from pathlib import Path
 
 from govreports.extract import FORMAT_OF_SUFFIX
 from govreports.load import lake
+from govreports.load.compact import compact_after_ingest
 from govreports.load.faults import crash_point
 from govreports.load.lake import known_doc_ids, mark_validated, validated_doc_ids, write_batch, write_json_atomic
 from govreports.load.lock import lake_lock
@@ -145,6 +146,7 @@ class RunSummary:
     plausibility: Counter = field(default_factory=Counter)  # flags (view `plausibility`) touching this run, by rule
     recovered: list[str] = field(default_factory=list)  # what was repaired after an interrupted run
     nothing_new: bool = False  # every input in the lake and validated, the warehouse current: no work was done
+    compacted: str = ""  # what the automatic compaction did ('' when no partition passed the threshold)
 
     def add(self, written: list[DocumentResult]) -> None:
         self.written += len(written)
@@ -281,6 +283,11 @@ def finish(summary: RunSummary, out_dir: Path) -> None:
     from govreports.expectations.quarantine import count_for
     from govreports.expectations.validate import validate_run
 
+    compacted = compact_after_ingest(out_dir)  # before the build, which reads every part's schema
+    if compacted:
+        summary.compacted = (
+            f"{len(compacted.partitions)} partitions, {compacted.files_before} parts → {compacted.files_after} files"
+        )
     summary.warehouse = str(build_warehouse(out_dir))
     # this run's documents, and any an earlier run loaded but did not get to validate
     todo = sorted(set(summary.written_ids) | (known_doc_ids(out_dir) - validated_doc_ids(out_dir)))
