@@ -202,13 +202,15 @@ def view_sql(out_dir: Path) -> str:
 
 
 def refresh_view(out_dir: Path) -> None:
+    from govreports.load.sqltext import paths_relative_to
     from govreports.load.warehouse import connect, stamp_warehouse, warehouse_path
 
     if not warehouse_path(out_dir).exists():
         return
     con = connect(out_dir, read_only=False)
     try:
-        con.execute(f"CREATE OR REPLACE VIEW {TABLE} AS {view_sql(out_dir)}")
+        with paths_relative_to(out_dir):
+            con.execute(f"CREATE OR REPLACE VIEW {TABLE} AS {view_sql(out_dir)}")
     finally:
         con.close()
     stamp_warehouse(out_dir)  # the file changed in place, still current

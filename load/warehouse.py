@@ -24,7 +24,7 @@ from govreports.load.lake import SCHEMAS, lake_dir, table_files, write_json_atom
 from govreports.load.lake_tables import DERIVED, use_derived_tables
 from govreports.load.lake_tables import table_files as derived_files
 from govreports.load.lock import lake_lock
-from govreports.load.sqltext import glob_literal, path_literal
+from govreports.load.sqltext import glob_literal, path_literal, paths_relative_to
 from govreports.pipelines import __version__
 
 WAREHOUSE_NAME = "warehouse.duckdb"
@@ -85,8 +85,11 @@ def open_database(path: Path, read_only: bool = True) -> duckdb.DuckDBPyConnecti
     `duckdb.connect(path)` shares one instance per path across the process, and in DuckDB 1.5 a
     relation that outlives its closed connection (`rel = con.sql(...)`; `con.close()`, common in a
     notebook) makes every later `connect` of that path spin forever. Attaching the file to a
-    private in-memory instance never meets that cache."""
-    con = duckdb.connect()
+    private in-memory instance never meets that cache.
+
+    The views hold lake paths relative to the file's folder (so the folder can be moved or
+    copied); they are resolved here, against that folder."""
+    con = duckdb.connect(config={"file_search_path": Path(path).resolve().parent.as_posix()})
     mode = " (READ_ONLY)" if read_only else ""
     con.execute(f"ATTACH {path_literal(path)} AS {_catalog(path)}{mode}")
     con.execute(f"USE {_catalog(path)}")
@@ -135,15 +138,16 @@ def _build_warehouse(out_dir: Path) -> Path:
         stale.unlink(missing_ok=True)
     con = open_database(tmp, read_only=False)
     try:
-        for table in SCHEMAS:
-            con.execute(f"CREATE OR REPLACE VIEW {table} AS {base_view_sql(out_dir, table)}")
-        create_fetches_view(con, out_dir)
-        corrections.create_corrections_view(con, out_dir)
-        create_cross_doc_views(con)
-        views.create_views(con)
-        create_plausibility_view(con)
-        use_derived_tables(con, out_dir)
-        crash_point("warehouse-built")
+        with paths_relative_to(out_dir):
+            for table in SCHEMAS:
+                con.execute(f"CREATE OR REPLACE VIEW {table} AS {base_view_sql(out_dir, table)}")
+            create_fetches_view(con, out_dir)
+            corrections.create_corrections_view(con, out_dir)
+            create_cross_doc_views(con)
+            views.create_views(con)
+            create_plausibility_view(con)
+            use_derived_tables(con, out_dir)
+            crash_point("warehouse-built")
     finally:
         con.close()
     os.replace(tmp, path)

@@ -101,6 +101,8 @@ def materialise(out_dir: Path, db: Path, release_version: str) -> list[str]:
     con = open_database(db, read_only=False)
     try:
         con.execute(f"ATTACH {path_literal(warehouse_path(out_dir))} AS src (READ_ONLY)")
+        # the warehouse's views read the lake relative to their own folder
+        con.execute(f"SET file_search_path = {path_literal(out_dir)}")
         parsers = [r[0] for r in con.sql("SELECT DISTINCT parser_version FROM src.documents ORDER BY 1").fetchall()]
         con.execute(
             "CREATE TABLE release_info AS SELECT ? AS release_version, ? AS package_version, "

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 from typer.testing import CliRunner
 
+from govreports.load.warehouse import open_database
 from govreports.pipelines.cli import app
 from tests.test_lake import HTML
 
@@ -29,7 +29,7 @@ def test_ingest_summary_and_rerun(tmp_path: Path) -> None:
     second = runner.invoke(app, ["ingest", str(src), "--out", str(out)])
     assert second.exit_code == 0, second.output
     assert "nothing new: 2 inputs, 2 already in the lake and validated" in second.output
-    con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
+    con = open_database(out / "warehouse.duckdb")
     assert con.execute("SELECT count(*) FROM documents").fetchone() == (2,)
     assert con.execute("SELECT count(*) FROM facts").fetchone() == (6,)
 
@@ -65,7 +65,7 @@ def test_rebuild_reparses_into_a_new_lake(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "1 inputs: 1 written" in result.output
     assert not stale.exists() and not (out / ".rebuild").exists()
-    con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
+    con = open_database(out / "warehouse.duckdb")
     assert con.execute("SELECT count(*), count(DISTINCT doc_id) FROM facts").fetchone() == (6, 1)
     assert con.execute("SELECT count(*) FROM documents").fetchone() == (1,)
 
@@ -78,7 +78,7 @@ def test_worker_processes_give_the_same_lake(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = runner.invoke(app, ["ingest", str(src), "--out", str(out), "--workers", "2", "--batch-size", "1"])
     assert result.exit_code == 0, result.output
-    con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
+    con = open_database(out / "warehouse.duckdb")
     values = con.sql(
         "SELECT d.file_name, f.value FROM facts f JOIN documents d USING (doc_id) "
         "WHERE f.key = 's2.art20_1.regulations.issued_this_year' ORDER BY 1"

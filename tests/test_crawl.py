@@ -16,10 +16,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from govreports.load.warehouse import warehouse_path
+from govreports.load.warehouse import open_database, warehouse_path
 from govreports.pipelines.crawl.run import CrawlRun, crawl_and_ingest, format_status_table
 from govreports.pipelines.crawl.sites import SiteSpec, generic_spec, with_politeness
 from govreports.pipelines.ingest import ingest
@@ -40,7 +39,7 @@ def tree_digest(out: Path) -> dict[str, str]:
 
 
 def query(out: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(warehouse_path(out)), read_only=True)
+    con = open_database(warehouse_path(out))
     try:
         return con.sql(sql).fetchall()
     finally:

@@ -11,10 +11,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from govreports.load.warehouse import warehouse_path
+from govreports.load.warehouse import open_database, warehouse_path
 from govreports.pipelines.crawl.run import crawl_and_ingest
 from govreports.pipelines.crawl.sites import generic_spec, with_politeness
 from govreports.pipelines.ingest import ingest
@@ -60,7 +59,7 @@ def expected_path(f: Path) -> Path:
 
 
 def rows(out: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(warehouse_path(out)), read_only=True)
+    con = open_database(warehouse_path(out))
     try:
         return con.sql(sql).fetchall()
     finally:

@@ -15,11 +15,11 @@ import sys
 import textwrap
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from govreports.load.lake import PUBLISHING, STAGING, lake_dir, read_table
 from govreports.load.lock import LOCK_NAME
+from govreports.load.warehouse import open_database
 from govreports.pipelines.crawl.archive import Archive, FetchRecord
 from govreports.pipelines.ingest import SWAP_JOURNAL, discover_all, ingest
 
@@ -121,7 +121,7 @@ def test_crash_mid_batch_then_rerun_with_other_batch_size_equals_uninterrupted(
     assert lake_rows(out) == reference_lake
     assert not list((lake_dir(out) / STAGING).glob("*")) and not list((lake_dir(out) / PUBLISHING).glob("*"))
     # the views show each document once, with its facts once
-    con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
+    con = open_database(out / "warehouse.duckdb")
     dup = "SELECT count(*) FROM (SELECT doc_id, key, count(*) n FROM facts GROUP BY ALL HAVING n > 1)"
     assert con.sql(dup).fetchone() == (0,)
     assert con.sql("SELECT count(DISTINCT doc_id) FROM facts").fetchone() == (len(INPUTS),)
@@ -227,7 +227,8 @@ def test_ingest_while_a_notebook_holds_the_warehouse_open(inputs: Path, tmp_path
     reader = child(
         f"""
         import duckdb, time
-        con = duckdb.connect({str(out / "warehouse.duckdb")!r})  # read-write: the strongest lock a reader takes
+        # read-write: the strongest lock a reader takes; the views' lake paths resolve against `out`
+        con = duckdb.connect({str(out / "warehouse.duckdb")!r}, config={{"file_search_path": {str(out)!r}}})
         print(con.sql("SELECT count(*) FROM documents").fetchone()[0], flush=True)
         time.sleep(600)
         """
@@ -237,7 +238,7 @@ def test_ingest_while_a_notebook_holds_the_warehouse_open(inputs: Path, tmp_path
         summary = ingest(discover_all([inputs]), out, batch_size=5)
         assert summary.written == len(INPUTS) - 2
         assert summary.data_docs  # validation ran
-        con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
+        con = open_database(out / "warehouse.duckdb")
         assert con.sql("SELECT count(*) FROM documents").fetchone() == (len(INPUTS),)
         con.close()
         assert reader.poll() is None  # the reader was not disturbed
@@ -271,7 +272,7 @@ def test_torn_fetch_log_lines_are_skipped_and_appends_start_a_new_line(tmp_path:
     assert log.read_text(encoding="utf-8").splitlines()[-1] == line
     from govreports.load.warehouse import build_warehouse
 
-    con = duckdb.connect(str(build_warehouse(tmp_path)), read_only=True)
+    con = open_database(build_warehouse(tmp_path))
     assert con.sql("SELECT count(*) FROM fetches WHERE status = 404").fetchone() == (3,)
     con.close()
 
@@ -281,7 +282,7 @@ def test_output_folder_with_quote_brackets_and_star(inputs: Path, tmp_path: Path
     decoy = tmp_path / "it's 2x"  # the unescaped glob `[v2]*` matches it too (`?` is left out: DuckDB refuses it)
     ingest(discover_all([inputs]), decoy, batch_size=5)
     ingest(discover_all([inputs]), out, batch_size=5)
-    con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
+    con = open_database(out / "warehouse.duckdb")
     assert con.sql("SELECT count(*) FROM documents").fetchone() == (len(INPUTS),)
     assert con.sql("SELECT count(*) FROM reports WHERE is_primary").fetchone()[0] >= 1
     con.close()
@@ -304,7 +305,7 @@ def test_a_relation_outliving_its_connection_does_not_hang_the_next_ingest(input
     code = f"""
     import duckdb
     from govreports.pipelines.ingest import discover_all, ingest
-    con = duckdb.connect({str(out / "warehouse.duckdb")!r}, read_only=True)
+    con = duckdb.connect({str(out / "warehouse.duckdb")!r}, read_only=True, config={{"file_search_path": {str(out)!r}}})
     rel = con.sql("SELECT count(*) FROM documents")
     assert rel.fetchone() == ({len(INPUTS)},)
     con.close()

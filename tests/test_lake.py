@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pyarrow.parquet as pq
 import pytest
 
 from govreports.load.lake import read_table, table_files
-from govreports.load.warehouse import build_warehouse, warehouse_path
+from govreports.load.warehouse import build_warehouse, open_database, warehouse_path
 from govreports.pipelines.ingest import discover, load_batch, process_batch
 from govreports.transform.document import process_document
 from govreports.transform.model import InputDoc
@@ -50,18 +49,23 @@ def test_discover_skips_unknown_suffixes(inputs: list[InputDoc]) -> None:
 def test_ingest_writes_partitioned_parquet_and_views(inputs: list[InputDoc], tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert len(run(inputs, out)) == 2
-    assert lake_state(out)["facts"] == [f"lake/facts/report_year=2023/part-{p.stem.split('-')[1]}.parquet"
-                                        for p in table_files(out, "facts")]
-    con = duckdb.connect(str(warehouse_path(out)), read_only=True)
-    docs = con.sql("SELECT file_name, status, template, report_year, published_date::VARCHAR FROM documents "
-                   "ORDER BY file_name").fetchall()
+    assert lake_state(out)["facts"] == [
+        f"lake/facts/report_year=2023/part-{p.stem.split('-')[1]}.parquet" for p in table_files(out, "facts")
+    ]
+    con = open_database(warehouse_path(out))
+    docs = con.sql(
+        "SELECT file_name, status, template, report_year, published_date::VARCHAR FROM documents ORDER BY file_name"
+    ).fetchall()
     assert docs[0][:2] == ("broken.pdf", "failed")
     assert docs[1] == ("report.html", "ok", "gov_2021", 2023, "2024-01-17")
     facts = dict(con.sql("SELECT key, value FROM facts").fetchall())
     assert facts == {
-        "s2.art20_1.regulations.issued_this_year": 1, "s2.art20_1.regulations.repealed_this_year": 0,
-        "s2.art20_1.regulations.in_force": 3, "s2.art20_1.normative_docs.issued_this_year": 5,
-        "s2.art20_1.normative_docs.repealed_this_year": 2, "s2.art20_1.normative_docs.in_force": 40,
+        "s2.art20_1.regulations.issued_this_year": 1,
+        "s2.art20_1.regulations.repealed_this_year": 0,
+        "s2.art20_1.regulations.in_force": 3,
+        "s2.art20_1.normative_docs.issued_this_year": 5,
+        "s2.art20_1.normative_docs.repealed_this_year": 2,
+        "s2.art20_1.normative_docs.in_force": 40,
     }
     error = con.execute("SELECT error FROM documents WHERE status = 'failed'").fetchone()[0]
     assert error.startswith("PDFSyntaxError") or "PDF" in error

@@ -16,10 +16,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import duckdb
 import httpx
 import pytest
 
+from govreports.load.warehouse import open_database
 from govreports.pipelines.crawl.flow import DEPLOYMENT_NAME, NIGHTLY_CRON, NIGHTLY_TIMEZONE, nightly_deployment
 from tests.portal import COLUMN, Portal, county_portal
 
@@ -144,7 +144,7 @@ def test_scheduled_run_crawls_and_ingests(prefect_server: tuple[str, dict[str, s
     # the run crawled the portal and ingested its seven report bodies
     assert COLUMN + "index_2.html" in portal.paths()
     assert portal.paths("other") == []
-    con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
+    con = open_database(out / "warehouse.duckdb")
     try:
         # 5 pages, 2 PDFs, a DOCX and an XLS attachment
         assert con.execute("SELECT count(*) FROM documents").fetchone() == (9,)

@@ -97,7 +97,8 @@ def test_installed_wheel_runs_outside_the_checkout(env: Path, tmp_path: Path):
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     assert (tmp_path / "data" / "warehouse.duckdb").is_file()  # ./data of the working directory
     query = (
-        "import duckdb; con = duckdb.connect('data/warehouse.duckdb', read_only=True);"
+        "import duckdb; con = duckdb.connect('data/warehouse.duckdb', read_only=True,"
+        " config={'file_search_path': 'data'});"
         "import json; print(json.dumps(con.sql('SELECT count(*), count(DISTINCT report_year) "
         "FROM reports WHERE is_primary').fetchone()))"
     )

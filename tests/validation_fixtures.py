@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 
 from govreports.load.lake import SCHEMAS, result_records, write_batch
-from govreports.load.warehouse import build_warehouse
+from govreports.load.warehouse import build_warehouse, open_database
 from govreports.transform.model import Check, DocumentResult, Fact
 from govreports.transform.reference import reference
 
@@ -92,7 +92,7 @@ def load(results: list[DocumentResult], out_dir: Path) -> Path:
 
 
 def query(out_dir: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(Path(out_dir) / "warehouse.duckdb"), read_only=True)
+    con = open_database(Path(out_dir) / "warehouse.duckdb")
     try:
         return con.execute(sql, params or []).fetchall()
     finally:
