@@ -270,6 +270,21 @@ def commit_tables(out_dir: Path, build_id: str, tables: list[str]) -> None:
     publish_tables(manifest)
 
 
+def swap_folders(staging: Path, root: Path, names: Iterable[str], step: str) -> None:
+    """Move each staging/<name> to root/<name>, the old one renamed aside first and then deleted.
+    Safe to repeat after a crash: a name already moved is skipped. `step` names the crash points."""
+    for name in names:
+        new, dst, retired = staging / name, root / name, root / f".{name}.old"
+        if new.exists():
+            if dst.exists():
+                shutil.rmtree(retired, ignore_errors=True)
+                dst.rename(retired)
+                crash_point(f"{step}-old-retired")
+            new.rename(dst)
+            crash_point(f"{step}-new-in-place")
+        shutil.rmtree(retired, ignore_errors=True)
+
+
 def publish_tables(manifest: Path) -> None:
     """Swap each staged table folder in: the old folder is renamed aside, the new one renamed into
     its place, the old one deleted. Idempotent: after a crash the rerun finds each table either
@@ -279,15 +294,7 @@ def publish_tables(manifest: Path) -> None:
     lake = manifest.parent.parent
     spec = json.loads(manifest.read_text(encoding="utf-8"))
     staging = lake / STAGING / spec["batch"]
-    for table in spec["tables"]:
-        new, dst, retired = staging / table, lake / table, lake / f".{table}.old"
-        if new.exists():
-            if dst.exists():
-                shutil.rmtree(retired, ignore_errors=True)
-                dst.rename(retired)
-                crash_point("table-old-retired")
-            new.rename(dst)
-        shutil.rmtree(retired, ignore_errors=True)
+    swap_folders(staging, lake, spec["tables"], step="table")
     manifest.unlink()
     shutil.rmtree(staging, ignore_errors=True)
 

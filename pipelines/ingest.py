@@ -19,7 +19,14 @@ from govreports.extract import FORMAT_OF_SUFFIX
 from govreports.load import lake
 from govreports.load.compact import compact_after_ingest
 from govreports.load.faults import crash_point
-from govreports.load.lake import known_doc_ids, mark_validated, validated_doc_ids, write_batch, write_json_atomic
+from govreports.load.lake import (
+    known_doc_ids,
+    mark_validated,
+    swap_folders,
+    validated_doc_ids,
+    write_batch,
+    write_json_atomic,
+)
 from govreports.load.lock import lake_lock
 from govreports.load.warehouse import build_warehouse, remove_stale_builds, warehouse_is_current
 from govreports.pipelines.progress import ProgressCallback, Steps, no_progress
@@ -242,16 +249,7 @@ def finish_swap(out_dir: Path) -> None:
     journal = out_dir / SWAP_JOURNAL
     spec = json.loads(journal.read_text(encoding="utf-8"))
     staging = out_dir / spec["staging"]
-    for name in spec["folders"]:
-        new, old, retired = staging / name, out_dir / name, out_dir / f".{name}.old"
-        if new.exists():
-            if old.exists():
-                shutil.rmtree(retired, ignore_errors=True)
-                old.rename(retired)
-                crash_point("swap-old-retired")
-            new.rename(old)
-            crash_point("swap-new-in-place")
-        shutil.rmtree(retired, ignore_errors=True)
+    swap_folders(staging, out_dir, spec["folders"], step="swap")
     shutil.rmtree(staging, ignore_errors=True)
     journal.unlink()
 
