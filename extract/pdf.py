@@ -28,8 +28,9 @@ def _cell(value: str | None) -> str | None:
 def extract_pdf(raw: bytes) -> Extracted:
     """PDFium parses; pdfplumber's algorithms build text lines and find tables, and only on
     pages with both level and plumb rulings (most pages of a report hold none)."""
-    from pdfplumber.table import TableFinder, TableSettings
-    from pdfplumber.utils import extract_text
+    from pdfplumber.table import TableSettings
+
+    from govreports.extract import pdf_layout  # imports pdfplumber: only when a PDF is parsed
 
     settings = TableSettings.resolve(None)
     pdf = open_pdf(raw)
@@ -38,10 +39,10 @@ def extract_pdf(raw: bytes) -> Extracted:
         tables: list[RawTable] = []
         for number in range(1, len(pdf) + 1):
             page = pdfium_page.read_page(pdf[number - 1])
-            page_texts.append(extract_text(page.chars) if page.chars else "")
+            page_texts.append(pdf_layout.chars_text(page.chars))
             if page.has_rulings():
-                for table in TableFinder(page, settings).tables:
-                    rows = [[_cell(c) for c in row] for row in table.extract()]
+                for table in pdf_layout.find_tables(page, settings):
+                    rows = [[_cell(c) for c in row] for row in pdf_layout.table_text(table)]
                     rows = [r for r in rows if any(c for c in r)]
                     if rows:
                         tables.append(RawTable(rows=rows, pages=[number] * len(rows), origin="pdf"))
