@@ -24,6 +24,7 @@ from govreports.pipelines.ingest import (
     recover,
     swap_in,
 )
+from govreports.pipelines.prefect_env import apply_private_defaults
 from govreports.pipelines.progress import QUIET_HELP, listening, reporting
 
 app = typer.Typer(
@@ -76,11 +77,11 @@ def main(
     ),
 ) -> None:
     """Government information-disclosure annual reports → unified, validated facts."""
+    apply_private_defaults()  # before any command imports Prefect
 
 
 def _quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
 def run_ingest(
@@ -152,6 +153,7 @@ def _ingest_locked(
     recovered: list[str],
 ) -> RunSummary:
     from govreports.pipelines.flows import flow_with_workers, shared_api
+    from govreports.pipelines.observe import RunFailed
 
     target = out / ".rebuild" if rebuild else out
     if rebuild:
@@ -159,6 +161,8 @@ def _ingest_locked(
     try:
         with shared_api(workers):
             summary = flow_with_workers(workers)(inputs=inputs, out=str(target), batch_size=batch_size)
+    except RunFailed as failed:  # the Prefect run is Failed (documents failed); the exit code stays 0
+        summary = failed.result
     except OSError as exc:  # nothing could be written
         console.print(f"[red]error:[/red] cannot write to {out}: {exc}")
         raise typer.Exit(1) from exc

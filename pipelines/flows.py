@@ -18,22 +18,31 @@ from prefect.task_runners import ProcessPoolTaskRunner
 
 from govreports.load.lock import lake_lock
 from govreports.pipelines import ingest as spine
-from govreports.pipelines import progress
+from govreports.pipelines import observe, progress
 from govreports.transform.model import DocumentResult, InputDoc
 
 # Batches carry thousands of facts: hashing them for a cache key or persisting them
 # would cost more than the work. The lake is the only store; skip-known gives idempotence.
 NO_STORE = {"cache_policy": NO_CACHE, "persist_result": False}
+# A document's own errors are recorded in its row, never raised; what does raise from a batch is the
+# infrastructure (an input share timing out, a lost worker): retried when transient, with backoff.
+TRANSIENT_RETRIES = {
+    "retries": len(observe.retry_delays()),
+    "retry_delay_seconds": observe.retry_delays(),
+    "retry_condition_fn": observe.transient_only,
+}
 
 
-@task(name="process-batch", retries=0, **NO_STORE)
-def process_batch_task(inputs: list[InputDoc]) -> list[DocumentResult]:
+@task(name="process-batch", task_run_name="process-batch-{batch}", **TRANSIENT_RETRIES, **NO_STORE)
+def process_batch_task(inputs: list[InputDoc], batch: str = "") -> list[DocumentResult]:
     return spine.process_batch(inputs, progress.count_document)
 
 
-@task(name="load-batch", **NO_STORE)
-def load_batch_task(results: list[DocumentResult], out_dir: str) -> list[DocumentResult]:
-    return spine.load_batch(results, Path(out_dir))
+@task(name="load-batch", task_run_name="load-batch-{batch}", **NO_STORE)
+def load_batch_task(results: list[DocumentResult], out_dir: str, batch: str = "") -> list[DocumentResult]:
+    written = spine.load_batch(results, Path(out_dir))
+    observe.publish(observe.batch_markdown(batch, results, written), f"ingest batch {batch}")
+    return written
 
 
 @task(name="finish", **NO_STORE)
@@ -42,14 +51,17 @@ def finish_task(summary: spine.RunSummary, out_dir: str) -> spine.RunSummary:
     return summary
 
 
-@flow(name="govreports-ingest", log_prints=True, persist_result=False)
+@flow(name="govreports-ingest", flow_run_name=observe.ingest_run_name, log_prints=True, persist_result=False)
 def ingest_flow(
     paths: list[str] | None = None,
     out: str = "data",
     batch_size: int = spine.DEFAULT_BATCH_SIZE,
     inputs: list[InputDoc] | None = None,
 ) -> spine.RunSummary:
-    """discover → extract+transform+check (per batch) → load (per batch) → warehouse + validation."""
+    """discover → extract+transform+check (per batch) → load (per batch) → warehouse + validation.
+
+    Ends Failed (calling it raises observe.RunFailed carrying the summary) when documents failed;
+    everything else is written first."""
     logger = get_run_logger()
     docs = inputs if inputs is not None else spine.discover(paths or [])
     summary = spine.RunSummary(out_dir=out, inputs=len(docs))
@@ -61,13 +73,18 @@ def ingest_flow(
         logger.info("%d inputs, %d already loaded, %d to process", len(docs), summary.skipped_known, len(todo))
         tally = progress.Steps("ingest", len(todo), progress.listener()).start()
         with progress.counting(tally):  # threads count each document; worker processes, each batch
-            futures = [process_batch_task.submit(batch) for batch in spine.batched(todo, batch_size)]
+            batches = list(spine.batched(todo, batch_size))
+            labels = [f"{i}-of-{len(batches)}" for i in range(1, len(batches) + 1)]
+            futures = [process_batch_task.submit(b, label) for b, label in zip(batches, labels, strict=True)]
             # Loading stays sequential: one writer appends to the lake at a time.
-            for fut in futures:
+            for fut, label in zip(futures, labels, strict=True):
                 results = fut.result()
                 tally.settle(results)
-                summary.add(load_batch_task(results, out))
-        return finish_task(summary, out)
+                summary.add(load_batch_task(results, out, label))
+        summary = finish_task(summary, out)
+    observe.publish(observe.ingest_markdown(summary), "ingest run", key="govreports-ingest")
+    failure = observe.ingest_failure(summary)
+    return observe.failed_state(failure, observe.RunFailed(failure, summary)) if failure else summary
 
 
 def flow_with_workers(workers: int) -> Flow:

@@ -64,7 +64,15 @@ def register(app: typer.Typer) -> None:
         timezone: str = typer.Option("Asia/Shanghai", help="Time zone of the cron schedule."),
         min_interval: float = typer.Option(None, help="Seconds between requests to one host (default 1.0)."),
     ) -> None:
-        """Serve the nightly crawl-and-ingest deployment (needs a Prefect server: see docs/crawl.md)."""
+        """Serve the nightly crawl-and-ingest deployment (needs a Prefect server at PREFECT_API_URL:
+        see docs/operations.md); one run at a time, stopped cleanly by SIGTERM, the schedule kept."""
+        from govreports.pipelines.prefect_env import NoServerError, require_server
+
+        try:
+            require_server()
+        except NoServerError as exc:
+            typer.echo(f"error: crawl-serve needs a running Prefect server: {exc}", err=True)
+            raise typer.Exit(2) from exc
         from govreports.pipelines.crawl.flow import serve_nightly
 
         serve_nightly(sources or None, str(out), cron, timezone, min_interval)

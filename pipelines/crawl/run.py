@@ -6,6 +6,7 @@ source: reports new, unchanged and failed (with reasons).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -15,10 +16,38 @@ from govreports.pipelines.crawl.crawler import SiteCrawl, crawl_site
 from govreports.pipelines.crawl.fetch import RateLimiter
 from govreports.pipelines.crawl.sites import SiteSpec, SiteSpecError, configured_specs, resolve_source
 from govreports.pipelines.ingest import RunSummary, ingest
+from govreports.pipelines.observe import TransientError, markdown_table, reasons_list
 from govreports.pipelines.progress import ProgressCallback, Steps, no_progress
 from govreports.transform.model import InputDoc
 
 MAX_REASONS = 20
+# Listing-page errors that say the source was out of reach for now (the polite client has already
+# retried each request): a later try of the whole source may succeed. An HTTP 404 or a robots.txt
+# refusal will not change by trying again.
+TRANSIENT_FETCH_ERRORS = re.compile(
+    r"^timeout:|^HTTP 5\d\d|\b(ConnectError|ConnectTimeout|ReadError|ReadTimeout|WriteError|WriteTimeout"
+    r"|PoolTimeout|RemoteProtocolError|NetworkError)\b|robots\.txt could not be read \((timeout|HTTP 5)"
+)
+
+
+class SourceUnreachable(TransientError):
+    """No listing page of the source could be fetched, for transient reasons only; carries the crawl."""
+
+    def __init__(self, crawl: SiteCrawl) -> None:
+        super().__init__(crawl)
+        self.crawl = crawl
+
+    def __str__(self) -> str:
+        return f"{self.crawl.source} unreachable: " + "; ".join(why for _, why in self.crawl.errors)
+
+    def __repr__(self) -> str:  # Prefect logs the repr: the message, not the whole crawl
+        return f"SourceUnreachable({str(self)!r})"
+
+
+def unreachable(crawl: SiteCrawl) -> bool:
+    """True when the source gave no listing page and every error was transient (worth a later try)."""
+    errors = [why for _, why in crawl.errors]
+    return crawl.listing_pages == 0 and bool(errors) and all(TRANSIENT_FETCH_ERRORS.search(e) for e in errors)
 
 
 @dataclass
@@ -168,3 +197,26 @@ def format_status_table(statuses: list[SourceStatus]) -> str:
     for s in statuses:
         lines += [f"  {s.source}: {reason}" for reason in s.reasons]
     return "\n".join(lines)
+
+
+def source_markdown(status: SourceStatus) -> str:
+    """A source's row and its reasons, for the Prefect artifact."""
+    verdict = "ok" if status.ok else "**failed**"
+    text = f"### {status.source}: {verdict}\n\n" + markdown_table(STATUS_COLUMNS, status_rows([status]))
+    return text + ("\n\n**Reasons**\n\n" + reasons_list(status.reasons) if status.reasons else "")
+
+
+def run_markdown(statuses: list[SourceStatus]) -> str:
+    """Every source's row, the failed ones named below."""
+    text = "### Crawl\n\n" + markdown_table(STATUS_COLUMNS, status_rows(statuses))
+    failed = [s.source for s in statuses if not s.ok]
+    return text + (f"\n\nFailed sources: {', '.join(failed)}" if failed else "")
+
+
+def run_failure(statuses: list[SourceStatus], summary: RunSummary | None) -> str | None:
+    """Why a crawl run is Failed (a source with no listing page or failed reports, failed documents), or None."""
+    failed = [s.source for s in statuses if not s.ok]
+    documents = summary.by_status.get("failed", 0) if summary else 0
+    parts = [f"{len(failed)} of {len(statuses)} sources failed ({', '.join(failed)})"] if failed else []
+    parts += [f"{documents} documents failed"] if documents else []
+    return "; ".join(parts) or None
