@@ -56,6 +56,7 @@ DOCUMENTS_SCHEMA = pa.schema(
         ("parser_version", pa.string()),
         ("published_month", pa.string()),  # 'YYYY-MM'; published_date is null when only the month is printed
         ("meta_sources", pa.string()),  # JSON: the source of agency, report_year, published_date
+        ("doc_type_reason", pa.string()),  # why it is (not) an annual report (data/reference/doc_kinds.csv)
     ]
 )
 

@@ -12,6 +12,7 @@ from datetime import date
 
 from govreports.extract.model import Extracted
 from govreports.transform.dates import parse_date  # noqa: F401 - tests and callers import it from here
+from govreports.transform.reference import DocKind, doc_kinds
 from govreports.transform.reference import detection_rules as rules
 
 YEAR_IN_TITLE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年度?")
@@ -37,6 +38,7 @@ class DocumentFacts:
     title: str | None
     published_month: str | None = None  # 'YYYY-MM', also when the source prints no day
     meta_sources: str | None = None  # JSON: which source gave each field (transform/metadata.py)
+    doc_type_reason: str | None = None  # why it is or is not an annual report (doc_kinds.csv)
 
 
 def squeeze(text: str) -> str:
@@ -68,16 +70,43 @@ def is_report_title(title: str) -> bool:
     return named and any(re.search(p, t) for p in rules()["report_title"])
 
 
-def classify(ex: Extracted, title: str | None) -> str:
-    """By the title; with no telling title, by a report phrase near the top and report sections."""
+REPORT_BY_TITLE = "the title names an annual report"
+REPORT_BY_TEXT = "a report phrase near the top and the report's sections in the text"
+NOT_A_REPORT = "no annual-report title, and the text lacks a report phrase or the report's sections"
+
+
+def header_years(ex: Extracted, pattern: str) -> bool:
+    """A table whose header row (one of its first three) sets two different years side by side."""
+    cell = re.compile(pattern)
+    for table in ex.tables:
+        for row in table.rows[:3]:
+            years = {squeeze(c) for c in row if c and cell.fullmatch(squeeze(c))}
+            if len({y[:4] for y in years}) >= 2:
+                return True
+    return False
+
+
+def kind_matches(kind: DocKind, ex: Extracted, title: str | None) -> bool:
+    if kind.test == "title":
+        return bool(title) and re.search(kind.pattern, squeeze(title)) is not None
+    return kind.test == "header_years" and header_years(ex, kind.pattern)
+
+
+def classify(ex: Extracted, title: str | None) -> tuple[str, str]:
+    """(doc_type, why). The kinds of documents that are not reports (doc_kinds.csv) are
+    tried in order; some apply even over a title naming a report (a notice about
+    compiling the reports names them too). Else by the title; with no telling title, by
+    a report phrase near the top and the report's sections."""
+    named = bool(title) and is_report_title(title)
+    for kind in doc_kinds():
+        if (kind.over_report_title or not named) and kind_matches(kind, ex, title):
+            return "other", kind.reason
+    if named:
+        return "annual_report", REPORT_BY_TITLE
     text = squeeze(ex.text)
-    if title and is_report_title(title):
-        return "annual_report"
-    if title and any(w in title for w in rules()["not_report_title"]):
-        return "other"
     names_report = any(re.search(p, text[:3000]) for p in rules()["report_title"])
     has_sections = any(s in text for s in rules()["report_sections"])
-    return "annual_report" if names_report and has_sections else "other"
+    return ("annual_report", REPORT_BY_TEXT) if names_report and has_sections else ("other", NOT_A_REPORT)
 
 
 def detect_template(ex: Extracted, report_year: int | None) -> str:
@@ -138,11 +167,12 @@ def detect(ex: Extracted) -> DocumentFacts:
     from govreports.transform.metadata import resolve
 
     title = find_title(ex)
-    doc_type = classify(ex, title)
+    doc_type, doc_type_reason = classify(ex, title)
     is_report = doc_type == "annual_report"
     meta = resolve(ex, title, is_report)
     return DocumentFacts(
         doc_type=doc_type,
+        doc_type_reason=doc_type_reason,
         template=detect_template(ex, meta.report_year) if is_report else None,
         agency=meta.agency,
         report_year=meta.report_year,

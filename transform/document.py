@@ -63,6 +63,7 @@ def base_document(doc: InputDoc, raw: bytes) -> dict:
         "parser_version": __version__,
         "published_month": None,
         "meta_sources": None,
+        "doc_type_reason": None,
     }
 
 
@@ -144,6 +145,7 @@ def transform(document: dict, ex: Extracted, raw: bytes = b"") -> DocumentResult
         title=found.title,
         published_month=found.published_month,
         meta_sources=found.meta_sources,
+        doc_type_reason=found.doc_type_reason,
     )
     ref = reference()
     facts = [check_range(f) for f in normalise_amounts(map_facts(ex, found), ref)]

@@ -135,6 +135,26 @@ def _extra_rows() -> list[dict[str, str]]:
     return _read_csv("extra_rows.csv")
 
 
+@dataclass(frozen=True)
+class DocKind:
+    """A kind of document that is not an annual report (data/reference/doc_kinds.csv)."""
+
+    kind: str
+    test: str  # 'title': pattern searched in the title; 'header_years': years side by side in a table header
+    pattern: str
+    over_report_title: bool  # applies even when the title names a report ('…年度报告编制工作的通知')
+    reason: str
+
+
+@cache
+def doc_kinds() -> tuple[DocKind, ...]:
+    """In file order: the first kind that matches decides."""
+    return tuple(
+        DocKind(r["kind"], r["test"], r["pattern"], r["over_report_title"] == "yes", r["reason"])
+        for r in _read_csv("doc_kinds.csv")
+    )
+
+
 @cache
 def detection_rules() -> dict:
     """Words that identify documents, layouts and table headers (data/reference/detection.json)."""
