@@ -9,13 +9,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.states import Completed, Failed
+from typer.testing import CliRunner
 
 from govreports.pipelines import observe
+from govreports.pipelines.cli import app
 from govreports.pipelines.crawl.crawler import SiteCrawl
 from govreports.pipelines.crawl.run import SourceStatus, SourceUnreachable, run_failure, source_markdown, unreachable
 from govreports.pipelines.ingest import RunSummary
 from govreports.pipelines.prefect_env import PRIVATE_DEFAULTS, apply_private_defaults
+from tests.test_nightly import free_port
 
 NIGHTLY = datetime(2026, 11, 30, 18, 0, tzinfo=UTC)  # 02:00 in Shanghai
 
@@ -111,3 +115,21 @@ def test_usage_reporting_off_unless_chosen(tmp_path: Path) -> None:
     env = {"PREFECT_HOME": str(tmp_path)}
     assert apply_private_defaults(env) == ["DO_NOT_TRACK", "PREFECT_SERVER_ANALYTICS_ENABLED"]
     assert "PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY" not in env  # set in a profile: left to it
+
+
+def test_crawl_serve_refuses_an_ephemeral_or_absent_api(tmp_path: Path) -> None:
+    """Without PREFECT_API_URL (Prefect would serve against a temporary server whose schedules never fire),
+    or with nothing answering there, crawl-serve exits 2 before registering anything, and says how to start one."""
+    out = tmp_path / "out"
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):
+        result = CliRunner().invoke(app, ["crawl-serve", "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("error: crawl-serve needs a running Prefect server: PREFECT_API_URL is not set")
+    assert "prefect server start --host 127.0.0.1 --port 4200" in result.output
+    assert "export PREFECT_API_URL=http://127.0.0.1:4200/api" in result.output
+    closed = f"http://127.0.0.1:{free_port()}/api"
+    with temporary_settings({PREFECT_API_URL: closed}):
+        result = CliRunner().invoke(app, ["crawl-serve", "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert f"no Prefect server answers at {closed} (ConnectError)" in result.output
+    assert not out.exists()

@@ -144,12 +144,15 @@ def nightly_deployment(
 
 class ServingRunner(Runner):
     """Prefect's runner, stopped by SIGTERM within seconds: Prefect's own handler waits on the event
-    loop from inside it (about 80 s, then a traceback). Here the signal only asks the loop to stop."""
+    loop from inside the handler (about 80 s, then a traceback). Here the signal schedules the same
+    stop (a run in progress is cancelled, its process ended) and returns."""
 
     def handle_sigterm(self, *args: object, **kwargs: object) -> None:
         print("crawl-serve: SIGTERM received, stopping", file=sys.stderr, flush=True)
         loop = asyncio.get_running_loop()
-        loop.call_soon_threadsafe(lambda: self._loops_task_group.cancel_scope.cancel())
+        loop.call_soon_threadsafe(lambda: self._stopping.append(loop.create_task(self.astop())))
+
+    _stopping: list[asyncio.Task] = []  # keeps the stop task referenced until it is done
 
 
 def serve_nightly(
