@@ -1,9 +1,10 @@
 """End-to-end ingest throughput: discover → extract/transform/check → lake → warehouse → validation.
 
 Copies data/samples/ K times (each copy's bytes differ, so each is a new document) and
-runs the plain spine, then the Prefect flow with N worker processes. Run on demand:
+runs the plain spine, then the Prefect flow on each runner (local: this process; dask: a
+LocalCluster of N worker processes, started and closed inside the timing). Run on demand:
 
-    .venv/bin/python bench/bench_ingest.py [--copies 4] [--workers 2]
+    .venv/bin/python bench/bench_ingest.py [--copies 4] [--workers 2] [--runners local,dask]
 """
 
 from __future__ import annotations
@@ -43,11 +44,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--copies", type=int, default=4)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--runners", default="local,dask", help="comma-separated: local, dask")
     args = parser.parse_args()
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-    from govreports.pipelines.flows import flow_with_workers
+    from govreports.pipelines.flows import flow_with_runner, shared_api
     from govreports.pipelines.ingest import discover, ingest
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -57,9 +59,12 @@ def main() -> None:
         inputs = discover([src])
         timed("plain spine, 1 process", docs, lambda: ingest(inputs, Path(tmp) / "plain"))
         timed("re-run (all unchanged)", docs, lambda: ingest(inputs, Path(tmp) / "plain"))
-        flow = flow_with_workers(args.workers)
-        timed(f"prefect flow, {args.workers} processes", docs,
-              lambda: flow(inputs=inputs, out=str(Path(tmp) / "flow"), batch_size=50))
+        for runner in args.runners.split(","):
+            flow = flow_with_runner(runner, args.workers)
+            label = f"prefect flow, {runner}" + (f" ({args.workers} workers)" if runner == "dask" else "")
+            with shared_api(runner):
+                out = str(Path(tmp) / runner)
+                timed(label, docs, lambda f=flow, o=out: f(inputs=inputs, out=o, batch_size=50))
 
 
 if __name__ == "__main__":

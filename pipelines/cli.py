@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import duckdb
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from govreports.data import SAMPLES_DIR, default_out
 from govreports.load.lock import LakeBusyError, lake_lock
 from govreports.load.warehouse import connect, warehouse_path
 from govreports.pipelines.ingest import (
+    DASK_EXTRA,
+    RUNNERS,
     HalfSwappedError,
     NoInputError,
     RunSummary,
@@ -82,6 +88,7 @@ def main(
 
 def _quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # a LocalCluster's start/stop chatter
 
 
 def run_ingest(
@@ -93,8 +100,16 @@ def run_ingest(
     corrections_file: Path | None = None,
     wait: float = 0,
     quiet: bool = False,
+    runner: str | None = None,
+    dask_address: str | None = None,
 ) -> RunSummary:
     _quiet_prefect()
+    runner = choose_runner(runner, workers, dask_address)
+    if dask_address and not os.environ.get("PREFECT_API_URL") and not is_loopback(dask_address):
+        console.print(
+            "[yellow]warning:[/yellow] no PREFECT_API_URL: this run's temporary Prefect server listens on 127.0.0.1, "
+            "which workers on other machines cannot reach (docs/scale.md)"
+        )
     try:
         found = discover_all(paths)
         inputs = found.inputs
@@ -115,13 +130,61 @@ def run_ingest(
             summary = None if rebuild or recovered else _unchanged_run(inputs, out, corrections_file)
             if summary is None:
                 with reporting(quiet) as shown, listening(shown):
-                    summary = _ingest_locked(inputs, out, batch_size, workers, rebuild, corrections_file, recovered)
+                    summary = _ingest_locked(
+                        inputs,
+                        out,
+                        batch_size,
+                        Runner(runner, workers, dask_address),
+                        rebuild,
+                        corrections_file,
+                        recovered,
+                    )
     except (LakeBusyError, HalfSwappedError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(3) from exc
     summary.skipped_paths = found.skipped
     print_summary(summary)
     return summary
+
+
+@dataclass(frozen=True)
+class Runner:
+    """Where the batches are parsed: `local` (threads in this process) or `dask` (`workers` processes of a
+    LocalCluster, or the cluster whose scheduler is at `address`)."""
+
+    name: str = "local"
+    workers: int = 1
+    address: str | None = None
+
+
+def choose_runner(runner: str | None, workers: int, dask_address: str | None) -> str:
+    """--runner as given, else dask when --workers > 1 or --dask-address asks for it; exits 2 on a mix
+    that cannot mean anything (local with workers or an address)."""
+    chosen = runner or ("dask" if workers > 1 or dask_address else "local")
+    problem = None
+    if chosen not in RUNNERS:
+        problem = f"--runner must be one of {', '.join(RUNNERS)}, not {chosen!r}"
+    elif chosen == "local" and (workers > 1 or dask_address):
+        problem = "--workers N and --dask-address need --runner dask (local parses in this process)"
+    elif workers < 1:
+        problem = "--workers must be at least 1"
+    elif dask_address and workers > 1:
+        problem = "--workers sizes the LocalCluster; with --dask-address the cluster has the workers it has"
+    elif chosen == "dask" and importlib.util.find_spec("prefect_dask") is None:  # before any work, without importing it
+        problem = f"--runner dask needs the dask extra: {DASK_EXTRA}"
+    if problem:
+        console.print(f"[red]error:[/red] {escape(problem)}")  # [dask] is no markup
+        raise typer.Exit(2)
+    return chosen
+
+
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def is_loopback(address: str) -> bool:
+    """Whether a scheduler address (tcp://host:port) is on this machine's loopback."""
+    host = urlsplit(address if "://" in address else f"tcp://{address}").hostname or ""
+    return host in LOOPBACK_HOSTS or host.startswith("127.")
 
 
 def _unchanged_run(inputs: list, out: Path, corrections_file: Path | None) -> RunSummary | None:
@@ -147,20 +210,21 @@ def _ingest_locked(
     inputs: list,
     out: Path,
     batch_size: int,
-    workers: int,
+    runner: Runner,
     rebuild: bool,
     corrections_file: Path | None,
     recovered: list[str],
 ) -> RunSummary:
-    from govreports.pipelines.flows import flow_with_workers, shared_api
+    from govreports.pipelines.flows import flow_with_runner, shared_api
     from govreports.pipelines.observe import RunFailed
 
     target = out / ".rebuild" if rebuild else out
     if rebuild:
         shutil.rmtree(target, ignore_errors=True)
+    flow = flow_with_runner(runner.name, runner.workers, runner.address)
     try:
-        with shared_api(workers):
-            summary = flow_with_workers(workers)(inputs=inputs, out=str(target), batch_size=batch_size)
+        with shared_api(runner.name):
+            summary = flow(inputs=inputs, out=str(target), batch_size=batch_size)
     except RunFailed as failed:  # the Prefect run is Failed (documents failed); the exit code stays 0
         summary = failed.result
     except OSError as exc:  # nothing could be written
@@ -245,7 +309,21 @@ def ingest(
     paths: list[str] = typer.Argument(..., help="Report files or folders (searched recursively)."),
     out: Path = typer.Option(DEFAULT_OUT, "--out", help=OUT_HELP),
     batch_size: int = typer.Option(200, help="Documents per processing task."),
-    workers: int = typer.Option(1, help="Processes for the batches (1: threads in this process)."),
+    workers: int = typer.Option(
+        1, help="Dask worker processes of a LocalCluster on this machine (implies --runner dask)."
+    ),
+    runner: str = typer.Option(
+        None,
+        "--runner",
+        help="Where batches are parsed: local (this process; the default) or dask (a LocalCluster of --workers "
+        "processes, or the cluster at --dask-address; needs the dask extra). Loading always stays in this process.",
+    ),
+    dask_address: str = typer.Option(
+        None,
+        "--dask-address",
+        help="Scheduler of an existing Dask cluster (tcp://host:8786); implies --runner dask. Each worker needs "
+        "govreports installed and read access to the input paths (docs/scale.md).",
+    ),
     rebuild: bool = typer.Option(
         False,
         "--rebuild",
@@ -259,7 +337,7 @@ def ingest(
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
 ) -> None:
     """Ingest HTML, PDF and text reports into the Parquet lake and the DuckDB warehouse."""
-    run_ingest(paths, out, batch_size, workers, rebuild, corrections, wait, quiet)
+    run_ingest(paths, out, batch_size, workers, rebuild, corrections, wait, quiet, runner, dask_address)
 
 
 @app.command()

@@ -1,7 +1,10 @@
 """Prefect flows. Each task handles a batch of documents, never a single cell or row.
 
-The task runner is Prefect's: the default thread pool here, or a Dask/Ray task
-runner (prefect-dask, prefect-ray) for a cluster, passed with `.with_options`.
+The task runner is Prefect's: the default thread pool in this process (`local`), or
+prefect-dask's DaskTaskRunner (`dask`: an existing cluster by its scheduler address, else a
+LocalCluster of worker processes on this machine), passed with `.with_options`. Dask workers only
+parse (process-batch gets InputDocs, returns DocumentResults, both plain picklable dataclasses);
+loading stays in the flow's process, the lake's single writer.
 """
 
 from __future__ import annotations
@@ -13,8 +16,8 @@ from pathlib import Path
 
 from prefect import Flow, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.settings import PREFECT_API_URL, temporary_settings
-from prefect.task_runners import ProcessPoolTaskRunner
+from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, temporary_settings
+from prefect.task_runners import TaskRunner
 
 from govreports.load.lock import lake_lock
 from govreports.pipelines import ingest as spine
@@ -87,26 +90,62 @@ def ingest_flow(
     return observe.failed_state(failure, observe.RunFailed(failure, summary)) if failure else summary
 
 
-def flow_with_workers(workers: int) -> Flow:
-    """The ingest flow, with batches in `workers` processes when more than one (run it inside
-    `shared_api`, so the worker processes report to the same API as the flow)."""
-    if workers <= 1:
+# A LocalCluster on this machine: loopback only, no dashboard; the scheduler's health routes on a free
+# port (8787 may be taken); one thread per worker process (the parsers are CPU-bound and hold the GIL).
+LOCAL_CLUSTER = {
+    "processes": True,
+    "threads_per_worker": 1,
+    "host": "127.0.0.1",
+    "dashboard_address": None,
+    "scheduler_kwargs": {"dashboard_address": "127.0.0.1:0"},
+}
+
+
+SERVER_START_SECONDS = 90
+
+
+class DaskMissingError(RuntimeError):
+    """--runner dask without the `dask` extra installed."""
+
+
+def dask_task_runner(workers: int, address: str | None = None) -> TaskRunner:
+    """Prefect's Dask task runner: the cluster at `address`, else a LocalCluster of `workers` processes
+    started for the run and closed after it."""
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError as exc:
+        raise DaskMissingError(f"--runner dask needs the dask extra: {spine.DASK_EXTRA}") from exc
+    if address:
+        return DaskTaskRunner(address=address)
+    return DaskTaskRunner(
+        cluster_class="distributed.LocalCluster", cluster_kwargs={**LOCAL_CLUSTER, "n_workers": max(workers, 1)}
+    )
+
+
+def flow_with_runner(runner: str = "local", workers: int = 1, address: str | None = None) -> Flow:
+    """The ingest flow with its batches on `runner` (run a dask one inside `shared_api`, so the
+    workers report to the same Prefect API as the flow)."""
+    if runner not in spine.RUNNERS:
+        raise ValueError(f"unknown runner {runner!r}: one of {', '.join(spine.RUNNERS)}")
+    if runner == "local":
         return ingest_flow
-    return ingest_flow.with_options(task_runner=ProcessPoolTaskRunner(max_workers=workers))
+    return ingest_flow.with_options(task_runner=dask_task_runner(workers, address))
 
 
 @contextmanager
-def shared_api(workers: int) -> Iterator[None]:
+def shared_api(runner: str) -> Iterator[None]:
     """Without a configured PREFECT_API_URL, Prefect starts a temporary API server per
-    process, so every worker process would start its own (seconds each). For a pool,
-    start one temporary server here and point this process and its workers at it."""
-    if workers <= 1 or os.environ.get("PREFECT_API_URL"):
+    process, so every worker process would start its own (seconds each). For Dask, start one
+    temporary server here (on 127.0.0.1: workers on other machines need a PREFECT_API_URL they
+    can reach) and point this process and its workers at it."""
+    if runner == "local" or os.environ.get("PREFECT_API_URL"):
         yield
         return
     from prefect.server.api.server import SubprocessASGIServer
 
     server = SubprocessASGIServer()
-    server.start()
+    # the run's only server: on two busy cores it can take longer than Prefect's 20 s default to answer
+    server.start(timeout=max(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value(), SERVER_START_SECONDS))
     os.environ["PREFECT_API_URL"] = server.api_url  # inherited by the worker processes
     try:
         with temporary_settings({PREFECT_API_URL: server.api_url}):

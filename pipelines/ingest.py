@@ -36,6 +36,8 @@ from govreports.transform.reference import reference
 
 SUFFIXES = set(FORMAT_OF_SUFFIX)
 DEFAULT_BATCH_SIZE = 200
+RUNNERS = ("local", "dask")  # where batches are parsed (pipelines/flows.py flow_with_runner)
+DASK_EXTRA = "pip install 'govreports[dask]' (prefect-dask and dask.distributed)"
 
 
 class NoInputError(ValueError):

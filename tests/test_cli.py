@@ -68,19 +68,3 @@ def test_rebuild_reparses_into_a_new_lake(tmp_path: Path) -> None:
     con = open_database(out / "warehouse.duckdb")
     assert con.execute("SELECT count(*), count(DISTINCT doc_id) FROM facts").fetchone() == (6, 1)
     assert con.execute("SELECT count(*) FROM documents").fetchone() == (1,)
-
-
-def test_worker_processes_give_the_same_lake(tmp_path: Path) -> None:
-    src = tmp_path / "in"
-    src.mkdir()
-    (src / "a.html").write_text(HTML, encoding="utf-8")
-    (src / "b.html").write_text(HTML.replace(">1<", ">2<"), encoding="utf-8")  # another document
-    out = tmp_path / "out"
-    result = runner.invoke(app, ["ingest", str(src), "--out", str(out), "--workers", "2", "--batch-size", "1"])
-    assert result.exit_code == 0, result.output
-    con = open_database(out / "warehouse.duckdb")
-    values = con.sql(
-        "SELECT d.file_name, f.value FROM facts f JOIN documents d USING (doc_id) "
-        "WHERE f.key = 's2.art20_1.regulations.issued_this_year' ORDER BY 1"
-    ).fetchall()
-    assert values == [("a.html", 1.0), ("b.html", 2.0)]
