@@ -30,8 +30,9 @@ sys.path.insert(0, str(REPO))
 
 from govreports.load.compact import compact, partitions, parts  # noqa: E402
 from govreports.load.lake import lake_dir  # noqa: E402
-from govreports.load.warehouse import build_warehouse, connect  # noqa: E402
+from govreports.load.warehouse import connect  # noqa: E402
 from govreports.pipelines.ingest import discover_all, ingest  # noqa: E402
+from govreports.pipelines.warehouse import build_warehouse  # noqa: E402
 
 SEEDS = ["gen000_gov_2021_2021.html", "gen001_gov_2021_2022.html", "gen002_gov_2021_2023.html",
          "gen003_gov_2021_2024.html", "gen016_gov_2021_2021.txt", "gen023_gov_2019_2020.html",

@@ -38,8 +38,9 @@ sys.path.insert(0, str(REPO))
 
 from govreports.load.compact import compact  # noqa: E402
 from govreports.load.lake import lake_dir, write_batch  # noqa: E402
-from govreports.load.warehouse import build_warehouse, connect  # noqa: E402
+from govreports.load.warehouse import connect  # noqa: E402
 from govreports.pipelines.ingest import discover, process_batch  # noqa: E402
+from govreports.pipelines.warehouse import build_warehouse  # noqa: E402
 from govreports.transform.model import DocumentResult  # noqa: E402
 from govreports.transform.reference import reference  # noqa: E402
 

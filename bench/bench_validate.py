@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from govreports.load.lake import write_batch  # noqa: E402
-from govreports.load.warehouse import build_warehouse  # noqa: E402
+from govreports.pipelines.warehouse import build_warehouse  # noqa: E402
 from govreports.transform.model import Check, DocumentResult, Fact  # noqa: E402
 from govreports.transform.reference import S3_COLUMNS, reference  # noqa: E402
 

@@ -1,12 +1,7 @@
 """Cross-document checks as SQL views over the warehouse.
 
-Views (all rebuilt by load.warehouse.build_warehouse):
-
-- `agency_names(agency, agency_key)`: one key per issuing body, so that
-  '淮安市洪泽区人民政府' and '洪泽区人民政府' are the same agency (a longer name is
-  the shorter one behind administrative-division prefixes).
-- `document_choice(doc_id, is_primary, reason)`: one primary copy per (agency, report_year);
-  the analyst wide views join on it.
+Views, added to every warehouse build by the pipelines (pipelines/warehouse.py), over the
+load's views (`agency_names` and `document_choice` come from load/choice.py):
 - `duplicates`: every copy of a report that reached us from more than one source.
 - `x_carry_over`: X_CARRY_OVER, this year's 上年结转 against last year's 结转下年度, per column.
 - `report_deadlines` / `late_reports`: publication against the legal deadline
@@ -24,69 +19,6 @@ import duckdb
 from govreports.transform.reference import REFERENCE_DIR
 
 DEADLINES_CSV = REFERENCE_DIR / "deadlines.csv"
-# characters that end an administrative-division name (省, 市, 县, 区, ...)
-DIVISION_END = "[省市县区州旗盟]"
-
-AGENCY_NAMES = f"""
-WITH names AS (
-    SELECT DISTINCT agency FROM documents WHERE agency IS NOT NULL AND trim(agency) <> ''
-), matches AS (
-    SELECT a.agency, b.agency AS shorter
-    FROM names a JOIN names b
-      ON a.agency = b.agency
-      OR (length(a.agency) > length(b.agency)
-          AND ends_with(a.agency, b.agency)
-          AND length(b.agency) >= 4
-          AND regexp_matches(b.agency, '{DIVISION_END}')
-          AND NOT regexp_matches(b.agency, '^{DIVISION_END}')
-          AND regexp_matches(left(a.agency, length(a.agency) - length(b.agency)), '{DIVISION_END}$'))
-)
-SELECT agency, arg_min(shorter, length(shorter)) AS agency_key FROM matches GROUP BY agency
-"""
-
-# Ranking of copies: first differing criterion decides, and is named in `reason`.
-DOCUMENT_CHOICE = """
-WITH failing AS (
-    SELECT doc_id, count(*) FILTER (WHERE passed = false) AS n_failing FROM checks GROUP BY doc_id
-), base AS (
-    SELECT d.doc_id, d.status = 'ok' AS is_ok, coalesce(d.n_facts, 0) AS n_facts,
-           coalesce(f.n_failing, 0) AS n_failing, d.format,
-           CASE WHEN d.format IN ('html', 'pdf') THEN 0 ELSE 1 END AS format_rank, d.ingested_at,
-           CASE WHEN d.doc_type = 'annual_report' AND d.report_year IS NOT NULL AND n.agency_key IS NOT NULL
-                THEN n.agency_key || '|' || d.report_year::VARCHAR ELSE 'doc|' || d.doc_id END AS grp
-    FROM documents d
-    LEFT JOIN failing f USING (doc_id)
-    LEFT JOIN agency_names n ON n.agency = d.agency
-), ranked AS (
-    SELECT *,
-           row_number() OVER (PARTITION BY grp ORDER BY is_ok DESC, n_facts DESC, n_failing ASC,
-                              format_rank ASC, ingested_at ASC NULLS LAST, doc_id ASC) AS rnk,
-           count(*) OVER (PARTITION BY grp) AS copies
-    FROM base
-), paired AS (
-    -- the primary is compared with the runner-up, every other copy with the primary
-    SELECT r.doc_id, r.rnk, r.copies, o.doc_id AS other_id,
-      CASE
-        WHEN r.is_ok IS DISTINCT FROM o.is_ok THEN 'status ok'
-        WHEN r.n_facts <> o.n_facts THEN 'more facts (' || greatest(r.n_facts, o.n_facts)::VARCHAR
-             || ' vs ' || least(r.n_facts, o.n_facts)::VARCHAR || ')'
-        WHEN r.n_failing <> o.n_failing THEN 'fewer failing checks (' || least(r.n_failing, o.n_failing)::VARCHAR
-             || ' vs ' || greatest(r.n_failing, o.n_failing)::VARCHAR || ')'
-        WHEN r.format_rank <> o.format_rank THEN 'html/pdf over text'
-        WHEN r.ingested_at IS DISTINCT FROM o.ingested_at THEN 'ingested earlier'
-        ELSE 'same on every rule; lowest doc_id'
-      END AS rule
-    FROM ranked r
-    LEFT JOIN ranked o ON o.grp = r.grp AND o.rnk = CASE WHEN r.rnk = 1 THEN 2 ELSE 1 END
-)
-SELECT doc_id, rnk = 1 AS is_primary,
-  CASE
-    WHEN copies = 1 THEN 'only copy'
-    WHEN rnk = 1 THEN 'primary of ' || copies::VARCHAR || ' copies: ' || rule
-    ELSE 'copy of ' || left(other_id, 12) || ', which wins on ' || rule
-  END AS reason
-FROM paired
-"""
 
 DUPLICATES = """
 SELECT n.agency_key, d.report_year, d.doc_id, d.agency, d.source, d.format, d.status, d.n_facts,
@@ -187,9 +119,7 @@ def create_quarantine_view(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def create_cross_doc_views(con: duckdb.DuckDBPyConnection) -> None:
-    """Create `document_choice(doc_id, is_primary, reason)` and the cross-document check views."""
-    con.execute(f"CREATE OR REPLACE VIEW agency_names AS {AGENCY_NAMES}")
-    con.execute(f"CREATE OR REPLACE VIEW document_choice AS {DOCUMENT_CHOICE}")
+    """Create the cross-document check views (over agency_names and document_choice, load/choice.py)."""
     con.execute(f"CREATE OR REPLACE VIEW duplicates AS {DUPLICATES}")
     con.execute(f"CREATE OR REPLACE VIEW x_carry_over AS {X_CARRY_OVER}")
     con.execute(f"CREATE OR REPLACE VIEW report_deadlines AS {report_deadlines_sql()}")

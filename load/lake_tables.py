@@ -1,12 +1,14 @@
-"""Derived lake tables: what decides the analyst totals, as Parquet of its own.
+"""Derived lake tables: what decides the analyst totals, and the rows analysts query, as Parquet of their own.
 
-`lake/document_choice/` (one row per document: report_year, doc_id, agency_key, is_primary, reason)
-and `lake/reports/` (the rows of the `reports` view) are computed by DuckDB from the lake when the
-warehouse is built, so pandas, polars and pyarrow readers get the same totals as the views without
-re-implementing the choice of primary copies.
+`lake/document_choice/` (one row per document: report_year, doc_id, agency_key, is_primary, reason,
+agency), `lake/reports/`, the wide tables and `lake/series/` (the rows of the views of those names) are
+computed by DuckDB from the lake when the warehouse is built; the views become thin selects over them,
+so a query reads the rows it needs instead of pivoting `facts`, and pandas, polars and pyarrow readers
+get the same totals as the views without re-implementing the choice of primary copies.
 
-This first version recomputes both tables in full at every build (document_choice is one row per
-document); maintaining them per touched agency is issue 13 item 1.
+Each year's file is sorted by the columns queries filter on (Derived.order) in row groups of
+ROW_GROUP_ROWS, so row-group statistics prune. They are recomputed in full at every build; maintaining
+them per touched year or agency is left to do (issue 13 item 1).
 
 Layout: one file per report year, `lake/<table>/report_year-<YYYY|null>-<n>.parquet`, with
 report_year a column inside the file, not a hive folder: pyarrow's default hive discovery (what
@@ -25,6 +27,7 @@ import hashlib
 import os
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -32,17 +35,38 @@ import duckdb
 from govreports.load.lake import commit_tables, lake_dir, stage_tables_dir
 from govreports.load.sqltext import glob_literal, path_literal
 
-# table -> SELECT over the warehouse's computing views (each has report_year, the file key)
+
+@dataclass(frozen=True)
+class Derived:
+    """A lake table computed from the warehouse's computing views: its SELECT (each has report_year,
+    the file key) and the columns each year's file is sorted by, so row-group statistics prune."""
+
+    select: str
+    order: tuple[str, ...]
+
+
 DERIVED = {
-    "document_choice": (
-        "SELECT d.report_year, c.doc_id, n.agency_key, c.is_primary, c.reason "
-        "FROM document_choice c JOIN documents d USING (doc_id) LEFT JOIN agency_names n ON n.agency = d.agency"
+    "document_choice": Derived(
+        "SELECT d.report_year, c.doc_id, n.agency_key, c.is_primary, c.reason, d.agency "
+        "FROM document_choice c JOIN documents d USING (doc_id) LEFT JOIN agency_names n ON n.agency = d.agency",
+        ("agency_key", "doc_id"),
     ),
-    "reports": "SELECT * FROM reports",
+    "reports": Derived("SELECT * FROM reports", ("agency_key", "doc_id")),
+    "requests_wide": Derived("SELECT * FROM requests_wide", ("agency", "doc_id", "applicant")),
+    "active_disclosure_wide": Derived("SELECT * FROM active_disclosure_wide", ("agency", "doc_id", "block", "item")),
+    "review_litigation_wide": Derived("SELECT * FROM review_litigation_wide", ("agency", "doc_id")),
+    "legacy_wide": Derived("SELECT * FROM legacy_wide", ("agency", "doc_id")),
+    "series": Derived("SELECT * FROM series", ("key", "agency", "doc_id")),
 }
-# the warehouse views that become thin selects over a derived table, with the columns they keep
-THIN_VIEWS = {"document_choice": ("doc_id", "is_primary", "reason"), "reports": None}  # None: every column
+# the warehouse views that become thin selects over a derived table: view -> (table, the columns it keeps,
+# a WHERE/DISTINCT the view applies); columns None: every column of the view
+THIN_VIEWS: dict[str, tuple[str, tuple[str, ...] | None, str]] = {
+    "document_choice": ("document_choice", ("doc_id", "is_primary", "reason"), ""),
+    # one row per distinct non-blank agency name (every such name has a key: it matches itself)
+    "agency_names": ("document_choice", ("agency", "agency_key"), "agency IS NOT NULL AND trim(agency) <> ''"),
+} | {table: (table, None, "") for table in DERIVED if table != "document_choice"}
 NULL_YEAR = "null"
+ROW_GROUP_ROWS = 20_000  # smaller than DuckDB's 122,880: one agency's rows are found in few groups
 
 
 def table_files(out_dir: Path, table: str) -> list[Path]:
@@ -53,24 +77,27 @@ def _build_id() -> str:
     return hashlib.sha256(f"{os.getpid()} {time.time_ns()}".encode()).hexdigest()[:16]
 
 
-def _flatten(hive: Path, flat: Path) -> None:
-    """report_year=<Y>/part-<n>.parquet (DuckDB's PARTITION_BY output) -> report_year-<Y>-<n>.parquet."""
-    flat.mkdir(parents=True, exist_ok=True)
-    for part in sorted(hive.glob("report_year=*/*.parquet")):
-        year = part.parent.name.removeprefix("report_year=")
-        year = NULL_YEAR if year == "__HIVE_DEFAULT_PARTITION__" else year
-        part.rename(flat / f"report_year-{year}-{part.stem.removeprefix('part-')}.parquet")
-    shutil.rmtree(hive, ignore_errors=True)
+def _year_file(year: int | None) -> str:
+    return f"report_year-{NULL_YEAR if year is None else year}-0.parquet"
 
 
-def stage_table(con: duckdb.DuckDBPyConnection, select: str, staging: Path, table: str) -> None:
-    hive = staging / f"_{table}.hive"
-    con.execute(
-        f"COPY ({select} ORDER BY report_year, doc_id) TO {path_literal(hive)} "
-        "(FORMAT parquet, COMPRESSION zstd, PARTITION_BY (report_year), WRITE_PARTITION_COLUMNS true, "
-        "FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE true)"
-    )
-    _flatten(hive, staging / table)
+def stage_table(con: duckdb.DuckDBPyConnection, derived: Derived, staging: Path, table: str) -> None:
+    """One file per report year, each sorted by the table's order (a partitioned COPY would not keep it)."""
+    folder = staging / table
+    folder.mkdir(parents=True, exist_ok=True)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _derived AS {derived.select}")
+    try:
+        years = [y for (y,) in con.execute("SELECT DISTINCT report_year FROM _derived").fetchall()]
+        order = ", ".join(f"{c} NULLS FIRST" for c in derived.order)
+        for year in years:
+            where = "report_year IS NULL" if year is None else f"report_year = {int(year)}"
+            con.execute(
+                f"COPY (SELECT * FROM _derived WHERE {where} ORDER BY {order}) TO "
+                f"{path_literal(folder / _year_file(year))} "
+                f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS})"
+            )
+    finally:
+        con.execute("DROP TABLE IF EXISTS _derived")
 
 
 def write_derived_tables(con: duckdb.DuckDBPyConnection, out_dir: Path) -> None:
@@ -79,18 +106,19 @@ def write_derived_tables(con: duckdb.DuckDBPyConnection, out_dir: Path) -> None:
     staging = stage_tables_dir(out_dir, build)
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    for table, select in DERIVED.items():
-        stage_table(con, select, staging, table)
+    for table, derived in DERIVED.items():
+        stage_table(con, derived, staging, table)
     commit_tables(out_dir, build, list(DERIVED))
 
 
-def thin_view_sql(out_dir: Path, table: str, columns: list[tuple[str, str]]) -> str | None:
+def thin_view_sql(out_dir: Path, table: str, columns: list[tuple[str, str]], where: str = "") -> str | None:
     """SELECT of `columns` (name, DuckDB type) from the derived table's files; None when it has none."""
     if not table_files(out_dir, table):
         return None
     cols = ", ".join(f"CAST({name} AS {typ}) AS {name}" for name, typ in columns)
     glob = glob_literal(lake_dir(out_dir) / table, "report_year-*.parquet")
-    return f"SELECT {cols} FROM read_parquet({glob}, hive_partitioning = false)"
+    select = f"SELECT {'DISTINCT ' if where else ''}{cols} FROM read_parquet({glob}, hive_partitioning = false)"
+    return f"{select} WHERE {where}" if where else select
 
 
 def use_derived_tables(con: duckdb.DuckDBPyConnection, out_dir: Path) -> None:
@@ -98,8 +126,8 @@ def use_derived_tables(con: duckdb.DuckDBPyConnection, out_dir: Path) -> None:
     describe = "SELECT column_name, column_type FROM (DESCRIBE {})"
     shapes = {view: con.execute(describe.format(view)).fetchall() for view in THIN_VIEWS}
     write_derived_tables(con, out_dir)
-    for view, keep in THIN_VIEWS.items():
+    for view, (table, keep, where) in THIN_VIEWS.items():
         columns = [c for c in shapes[view] if keep is None or c[0] in keep]
-        sql = thin_view_sql(out_dir, view, columns)
-        if sql:  # an empty lake keeps the computing view (same empty answer)
+        sql = thin_view_sql(out_dir, table, columns, where)
+        if sql:  # an empty table keeps the computing view (same empty answer)
             con.execute(f"CREATE OR REPLACE VIEW {view} AS {sql}")

@@ -10,15 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from govreports.expectations.cross_doc import create_cross_doc_views
-from govreports.expectations.plausibility import create_plausibility_view
 from govreports.load import corrections, views
+from govreports.load.choice import create_choice_views
 from govreports.load.faults import crash_point
 from govreports.load.lake import SCHEMAS, lake_dir, table_files, write_json_atomic
 from govreports.load.lake_tables import DERIVED, use_derived_tables
@@ -28,6 +28,8 @@ from govreports.load.sqltext import glob_literal, path_literal, paths_relative_t
 from govreports.pipelines import __version__
 
 WAREHOUSE_NAME = "warehouse.duckdb"
+# Views a caller adds after the load's own (the pipelines add validation's: expectations/ is not imported here)
+ExtraViews = Sequence[Callable[[duckdb.DuckDBPyConnection], None]]
 
 
 def warehouse_path(out_dir: Path) -> Path:
@@ -117,20 +119,32 @@ def create_fetches_view(con: duckdb.DuckDBPyConnection, out_dir: Path) -> None:
         )
 
 
-def build_warehouse(out_dir: Path) -> Path:
-    """(Re)create the base views documents, facts, checks, then the analyst views; write the
-    derived lake tables (document_choice, reports: load/lake_tables.py) and make those two views
-    thin selects over them.
+def build_warehouse(out_dir: Path, extra_views: ExtraViews = ()) -> Path:
+    """(Re)create the base views documents, facts, checks, the primary-copy choice and the analyst
+    views; write the derived lake tables (load/lake_tables.py: document_choice, reports, the wide
+    tables, series) and make those views thin selects over them; then `extra_views` (each called
+    with the connection; the pipelines pass validation's cross-document and plausibility views).
 
     The new file is built beside the old one and renamed over it: a reader holding the old
     warehouse open (a notebook) keeps its snapshot and never blocks the build, and a crash
     mid-build leaves the old warehouse whole. The build writes the lake, so it holds the lake lock
     (re-entrant: an ingest already holds it)."""
     with lake_lock(out_dir, command="warehouse"):
-        return _build_warehouse(out_dir)
+        return _build_warehouse(out_dir, extra_views)
 
 
-def _build_warehouse(out_dir: Path) -> Path:
+def create_computing_views(con: duckdb.DuckDBPyConnection, out_dir: Path) -> None:
+    """Every view of the load computed from the base tables (before use_derived_tables makes the
+    derived ones thin selects); call inside paths_relative_to(out_dir)."""
+    for table in SCHEMAS:
+        con.execute(f"CREATE OR REPLACE VIEW {table} AS {base_view_sql(out_dir, table)}")
+    create_fetches_view(con, out_dir)
+    corrections.create_corrections_view(con, out_dir)
+    create_choice_views(con)
+    views.create_views(con)
+
+
+def _build_warehouse(out_dir: Path, extra_views: ExtraViews) -> Path:
     path = warehouse_path(out_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.building")
@@ -139,14 +153,10 @@ def _build_warehouse(out_dir: Path) -> Path:
     con = open_database(tmp, read_only=False)
     try:
         with paths_relative_to(out_dir):
-            for table in SCHEMAS:
-                con.execute(f"CREATE OR REPLACE VIEW {table} AS {base_view_sql(out_dir, table)}")
-            create_fetches_view(con, out_dir)
-            corrections.create_corrections_view(con, out_dir)
-            create_cross_doc_views(con)
-            views.create_views(con)
-            create_plausibility_view(con)
+            create_computing_views(con, out_dir)
             use_derived_tables(con, out_dir)
+            for create in extra_views:
+                create(con)
             crash_point("warehouse-built")
     finally:
         con.close()

@@ -242,7 +242,7 @@ def _ingest_locked(
 def apply_corrections_file(out: Path, path: Path | None) -> list[tuple[str, str]]:
     """Overlay the analyst's corrections (after load: nothing is parsed again); their errors for the summary."""
     from govreports.load.corrections import apply_corrections
-    from govreports.load.warehouse import build_warehouse
+    from govreports.pipelines.warehouse import build_warehouse
     from govreports.transform.reference import reference
 
     try:
@@ -366,7 +366,7 @@ def query_text(con: duckdb.DuckDBPyConnection, sql: str) -> str:
 @app.command()
 def warehouse(out: Path = typer.Argument(DEFAULT_OUT)) -> None:
     """Rebuild DIR/warehouse.duckdb from the Parquet lake."""
-    from govreports.load.warehouse import build_warehouse
+    from govreports.pipelines.warehouse import build_warehouse
 
     try:
         with lake_lock(out, command="warehouse"):
@@ -386,7 +386,8 @@ def compact(
 ) -> None:
     """Rewrite the lake's small Parquet parts into few large sorted files, atomically (docs/guarantees.md)."""
     from govreports.load.compact import compact as compact_lake
-    from govreports.load.warehouse import build_warehouse, warehouse_path
+    from govreports.load.warehouse import warehouse_path
+    from govreports.pipelines.warehouse import build_warehouse
 
     try:
         with lake_lock(out, wait=wait, command="compact"):

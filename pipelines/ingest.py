@@ -28,8 +28,9 @@ from govreports.load.lake import (
     write_json_atomic,
 )
 from govreports.load.lock import lake_lock
-from govreports.load.warehouse import build_warehouse, remove_stale_builds, warehouse_is_current
+from govreports.load.warehouse import remove_stale_builds, warehouse_is_current
 from govreports.pipelines.progress import ProgressCallback, Steps, no_progress
+from govreports.pipelines.warehouse import build_warehouse
 from govreports.transform.document import doc_id_of, process_document
 from govreports.transform.model import DocumentResult, InputDoc
 from govreports.transform.reference import reference

@@ -25,9 +25,10 @@ import typer
 from govreports.data import REFERENCE_DIR
 from govreports.load.dictionary import data_dictionary
 from govreports.load.sqltext import path_literal
-from govreports.load.warehouse import build_warehouse, open_database, warehouse_path
+from govreports.load.warehouse import open_database, warehouse_path
 from govreports.pipelines.pages import write_pages
 from govreports.pipelines.progress import QUIET_HELP, ProgressCallback, Steps, no_progress, reporting
+from govreports.pipelines.warehouse import build_warehouse
 
 RELEASE_DB = "govreports.duckdb"
 LICENSE_NAME = "MIT"

@@ -23,8 +23,9 @@ from govreports.load import compact as compaction
 from govreports.load.compact import COMPACTING, compact, partitions, parts
 from govreports.load.lake import lake_dir, read_table
 from govreports.load.lock import LakeBusyError
-from govreports.load.warehouse import build_warehouse, connect
+from govreports.load.warehouse import connect
 from govreports.pipelines.ingest import discover_all, ingest
+from govreports.pipelines.warehouse import build_warehouse
 
 from .conftest import SAMPLES
 

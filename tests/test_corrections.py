@@ -10,8 +10,9 @@ from typer.testing import CliRunner
 from govreports.expectations.explain import explain_text
 from govreports.load.corrections import apply_corrections, overlay_files
 from govreports.load.lake import write_batch
-from govreports.load.warehouse import build_warehouse, connect
+from govreports.load.warehouse import connect
 from govreports.pipelines.cli import app
+from govreports.pipelines.warehouse import build_warehouse
 from govreports.transform.reference import reference
 from tests.test_views import PINGTAN, RESULTS
 

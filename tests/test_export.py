@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 from govreports.load.export import UTF8_BOM, ExportError, export_view
 from govreports.load.lake import write_batch
 from govreports.load.safe_filter import ALLOWED_FUNCTIONS
-from govreports.load.warehouse import build_warehouse
 from govreports.pipelines.cli import app
+from govreports.pipelines.warehouse import build_warehouse
 from govreports.transform.reference import reference
 from tests.test_views import RESULTS
 

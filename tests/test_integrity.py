@@ -270,7 +270,7 @@ def test_torn_fetch_log_lines_are_skipped_and_appends_start_a_new_line(tmp_path:
     archive.record(good)
     assert len(Archive(tmp_path).records()) == 3
     assert log.read_text(encoding="utf-8").splitlines()[-1] == line
-    from govreports.load.warehouse import build_warehouse
+    from govreports.pipelines.warehouse import build_warehouse
 
     con = open_database(build_warehouse(tmp_path))
     assert con.sql("SELECT count(*) FROM fetches WHERE status = 404").fetchone() == (3,)

@@ -8,8 +8,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from govreports.load.lake import read_table, table_files
-from govreports.load.warehouse import build_warehouse, open_database, warehouse_path
+from govreports.load.warehouse import open_database, warehouse_path
 from govreports.pipelines.ingest import discover, load_batch, process_batch
+from govreports.pipelines.warehouse import build_warehouse
 from govreports.transform.document import process_document
 from govreports.transform.model import InputDoc
 

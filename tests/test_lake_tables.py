@@ -22,9 +22,10 @@ import pytest
 
 from govreports.load.dictionary import data_dictionary
 from govreports.load.lake import PUBLISHING, STAGING, lake_dir, recover, write_batch
-from govreports.load.lake_tables import DERIVED
-from govreports.load.sqltext import glob_literal
-from govreports.load.warehouse import build_warehouse, connect
+from govreports.load.lake_tables import DERIVED, THIN_VIEWS
+from govreports.load.sqltext import glob_literal, paths_relative_to
+from govreports.load.warehouse import connect, create_computing_views, open_database
+from govreports.pipelines.warehouse import VALIDATION_VIEWS, build_warehouse
 from govreports.transform.reference import reference
 from tests.conftest import SAMPLES, SHARED_CORPUS
 from tests.validation_fixtures import doc_id, fact, result
@@ -223,13 +224,15 @@ def test_a_report_captured_as_page_and_text_counts_once_from_pandas(tmp_path: Pa
 
 BUILD = """
 import sys
-from govreports.load.warehouse import build_warehouse
+from govreports.pipelines.warehouse import build_warehouse
 build_warehouse(sys.argv[1])
 """
 
 
-def derived_rows(out: Path) -> dict[str, int]:
-    return {t: len(pd.read_parquet(lake_dir(out) / t)) for t in DERIVED if (lake_dir(out) / t).exists()}
+def derived_rows(out: Path, tables: tuple[str, ...] = ("document_choice", "reports")) -> dict[str, int]:
+    """Rows of the first two derived tables the swap replaces (the crash points count their renames)."""
+    assert tables == tuple(DERIVED)[:2]
+    return {t: len(pd.read_parquet(lake_dir(out) / t)) for t in tables if (lake_dir(out) / t).exists()}
 
 
 @pytest.mark.parametrize("crash_at", ["tables-manifest-written", "table-old-retired:1", "table-old-retired:2"])
@@ -286,3 +289,40 @@ def test_the_analysts_parquet_snippets_give_the_national_total(samples_lake: Pat
     assert totals == [12690, 12690, 12690]
     assert analysts_snippets()[2].count('"s3.new_received.total", "legacy.req_received"') == 1
     assert received_keys() == ["legacy.req_received", "s3.new_received.total"]  # the snippet's keys are the measure's
+
+
+# --- the materialised views answer as the computations they replace ----------------------------
+
+
+def relation_rows(con: duckdb.DuckDBPyConnection, name: str) -> tuple[list, list[str]]:
+    shape = con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {name})").fetchall()
+    return shape, sorted(map(repr, con.execute(f"SELECT * FROM {name}").fetchall()))
+
+
+def test_every_view_answers_as_its_computing_definition_on_the_samples(samples_lake: Path):
+    """The warehouse's relations (thin selects over lake tables) against the same relations computed from
+    documents/facts/checks by the view definitions they replace: same columns, types and rows, for every
+    relation, the validation views over them included."""
+    computing = samples_lake / ".computing-views.duckdb"  # beside the lake: the views hold relative paths
+    con = open_database(computing, read_only=False)
+    warehouse = connect(samples_lake)
+    try:
+        with paths_relative_to(samples_lake):
+            create_computing_views(con, samples_lake)
+            for create in VALIDATION_VIEWS:
+                create(con)
+        listing = (
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() UNION ALL "
+            "SELECT view_name FROM duckdb_views() WHERE NOT internal AND database_name = current_database()"
+        )
+        names = [n for (n,) in warehouse.execute(listing).fetchall()]
+        assert set(THIN_VIEWS) <= set(names) and len(names) >= 22
+        for view in THIN_VIEWS:  # each reads its lake table now
+            sql = warehouse.execute("SELECT sql FROM duckdb_views() WHERE view_name = ?", [view]).fetchone()[0]
+            assert f"lake/{THIN_VIEWS[view][0]}/" in sql, view
+        for name in names:
+            assert relation_rows(warehouse, name) == relation_rows(con, name), name
+    finally:
+        warehouse.close()
+        con.close()
+        computing.unlink(missing_ok=True)

@@ -14,8 +14,9 @@ import pytest
 
 from govreports.load import warehouse
 from govreports.load.lake import known_doc_ids, lake_dir, mark_validated
-from govreports.load.warehouse import build_warehouse, warehouse_path
+from govreports.load.warehouse import warehouse_path
 from govreports.pipelines.ingest import Freshness, discover, freshness, ingest, load_batch, process_batch
+from govreports.pipelines.warehouse import build_warehouse
 from govreports.transform.model import InputDoc
 from tests.test_lake import HTML
 

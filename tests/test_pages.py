@@ -10,10 +10,11 @@ import pytest
 from typer.testing import CliRunner
 
 from govreports.load.lake import write_batch
-from govreports.load.warehouse import build_warehouse, open_database
+from govreports.load.warehouse import open_database
 from govreports.pipelines.cli import app
 from govreports.pipelines.pages import page_file_name
 from govreports.pipelines.publish import RELEASE_DB
+from govreports.pipelines.warehouse import build_warehouse
 from govreports.transform.model import Check
 from govreports.transform.reference import reference
 from tests.browser import CHROMIUM, chromium

@@ -15,9 +15,10 @@ from typer.testing import CliRunner
 
 from govreports.load.dictionary import data_dictionary
 from govreports.load.lake import write_batch
-from govreports.load.warehouse import build_warehouse, connect
+from govreports.load.warehouse import connect
 from govreports.pipelines.cli import app
 from govreports.pipelines.publish import RELEASE_DB, release_tables
+from govreports.pipelines.warehouse import build_warehouse
 from govreports.transform.reference import reference
 from tests.test_views import RESULTS
 

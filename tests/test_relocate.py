@@ -11,7 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from govreports.load.warehouse import build_warehouse, open_database, warehouse_path
+from govreports.load.warehouse import open_database, warehouse_path
+from govreports.pipelines.warehouse import build_warehouse
 from tests.test_corrections import GOOD, apply, out  # noqa: F401  (the fixture)
 
 

@@ -9,8 +9,9 @@ import duckdb
 import pytest
 
 from govreports.load.lake import write_batch
-from govreports.load.warehouse import build_warehouse, connect
+from govreports.load.warehouse import connect
 from govreports.pipelines.cli import EXAMPLE_QUERY, query_text
+from govreports.pipelines.warehouse import build_warehouse
 from govreports.transform.model import Check, DocumentResult, Fact
 from govreports.transform.reference import reference
 

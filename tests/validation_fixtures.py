@@ -11,7 +11,8 @@ import pandas as pd
 import pyarrow as pa
 
 from govreports.load.lake import SCHEMAS, result_records, write_batch
-from govreports.load.warehouse import build_warehouse, open_database
+from govreports.load.warehouse import open_database
+from govreports.pipelines.warehouse import build_warehouse
 from govreports.transform.model import Check, DocumentResult, Fact
 from govreports.transform.reference import reference
 
