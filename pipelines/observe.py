@@ -100,27 +100,34 @@ def crawl_name(parameters: dict[str, Any], when: datetime | None) -> str:
     return f"crawl-{sources_label(parameters.get('sources'))}-{run_stamp(when)}"
 
 
-def _current(name_of: Any) -> str:
+def _current(name_of: Any, prefix: str) -> str:
     from prefect.runtime import flow_run
 
-    return name_of(flow_run.parameters, flow_run.scheduled_start_time)
+    when = flow_run.scheduled_start_time
+    try:
+        return name_of(flow_run.parameters, when)
+    except (AttributeError, KeyError, TypeError, ValueError):  # odd parameters must not fail the run
+        return f"{prefix}-{run_stamp(when)}"
 
 
 def ingest_run_name() -> str:
     """Prefect flow_run_name for the ingest flow."""
-    return _current(ingest_name)
+    return _current(ingest_name, "ingest")
 
 
 def crawl_run_name() -> str:
     """Prefect flow_run_name for the crawl flow."""
-    return _current(crawl_name)
+    return _current(crawl_name, "crawl")
 
 
 def crawl_task_name() -> str:
     """Prefect task_run_name for a source's crawl: 'crawl-pingtan', 'crawl-<host>' for a URL."""
     from prefect.runtime import task_run
 
-    return f"crawl-{source_label(task_run.parameters['spec'].name)}"
+    try:
+        return f"crawl-{source_label(task_run.parameters['spec'].name)}"
+    except (AttributeError, KeyError, TypeError):
+        return "crawl-source"
 
 
 class HideRunFailedTraceback(logging.Filter):
