@@ -28,14 +28,19 @@ X0 = itemgetter("x0")
 def cluster(items: list, key, tolerance: float) -> list[list]:
     """pdfplumber.utils.cluster_objects: values within `tolerance` of the previous one
     (in sorted order) share a cluster; clusters in value order, items in input order."""
-    values = sorted({key(x) for x in items})
+    if not items:
+        return []
+    keys = [key(x) for x in items]
+    if max(keys) <= min(keys) + tolerance:  # one cluster (most cells are one line): the general path agrees
+        return [items]
+    values = sorted(set(keys))
     index: dict[float, int] = {}
     group = 0
     for i, value in enumerate(values):
         if i and value > values[i - 1] + tolerance:
             group += 1
         index[value] = group
-    tagged = sorted(((index[key(x)], n) for n, x in enumerate(items)))
+    tagged = sorted((index[k], n) for n, k in enumerate(keys))
     return [[items[n] for _, n in members] for _, members in groupby(tagged, key=itemgetter(0))]
 
 

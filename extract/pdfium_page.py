@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pypdfium2
@@ -20,6 +21,8 @@ import pypdfium2.raw as pdfium
 DESCENT = 0.2  # of the font size below the baseline; one value for all fonts keeps a line's chars level
 STRAIGHT = 0.5  # points: a segment this close to level (or plumb) is a ruling
 MAX_OBJECT_DEPTH = 5  # form XObjects nest; tables are drawn at the top level or one form down
+SKIPPED_CODES = frozenset((0, 0xFFFE, 0x0D, 0x0A))
+SPACE = 0x20
 
 
 @dataclass
@@ -52,21 +55,26 @@ def read_page(page: pypdfium2.PdfPage) -> PdfiumPage:
 def page_chars(page: pypdfium2.PdfPage, height: float) -> list[dict]:
     textpage = page.get_textpage()
     try:
+        raw = textpage.raw
         chars = []
         box = pdfium.FS_RECTF()
         matrix = pdfium.FS_MATRIX()
         x, y = ctypes.c_double(), ctypes.c_double()
-        for i in range(pdfium.FPDFText_CountChars(textpage.raw)):
-            code = pdfium.FPDFText_GetUnicode(textpage.raw, i)
+        get_unicode, is_generated = pdfium.FPDFText_GetUnicode, pdfium.FPDFText_IsGenerated
+        get_box, get_matrix = pdfium.FPDFText_GetLooseCharBox, pdfium.FPDFText_GetMatrix
+        get_size, get_origin = pdfium.FPDFText_GetFontSize, pdfium.FPDFText_GetCharOrigin
+        for i in range(pdfium.FPDFText_CountChars(raw)):
+            code = get_unicode(raw, i)
             # PDFium's own word spaces and line breaks are not in the content: pdfplumber infers its own
-            if code in (0, 0xFFFE, 0x0D, 0x0A) or pdfium.FPDFText_IsGenerated(textpage.raw, i):
+            # (PDFium generates only spaces and CR LF, so only a space needs asking)
+            if code in SKIPPED_CODES or (code == SPACE and is_generated(raw, i)):
                 continue
-            if not pdfium.FPDFText_GetLooseCharBox(textpage.raw, i, box):
+            if not get_box(raw, i, box):
                 continue
             # the font size is given in text space: scale it by the char's matrix, as pdfminer does
-            pdfium.FPDFText_GetMatrix(textpage.raw, i, matrix)
-            size = pdfium.FPDFText_GetFontSize(textpage.raw, i) * math.hypot(matrix.c, matrix.d)
-            pdfium.FPDFText_GetCharOrigin(textpage.raw, i, x, y)
+            get_matrix(raw, i, matrix)
+            size = get_size(raw, i) * math.hypot(matrix.c, matrix.d)
+            get_origin(raw, i, x, y)
             bottom = height - (y.value - DESCENT * size)
             top = bottom - size
             chars.append(
@@ -95,11 +103,11 @@ def page_edges(page: pypdfium2.PdfPage, height: float) -> list[dict]:
     edges: list[dict] = []
     m = pdfium.FS_MATRIX()
     x, y = ctypes.c_float(), ctypes.c_float()
-    for obj in page.get_objects(filter=[pdfium.FPDF_PAGEOBJ_PATH], max_depth=MAX_OBJECT_DEPTH):
-        pdfium.FPDFPageObj_GetMatrix(obj.raw, m)
+    for obj in path_objects(page.raw):
+        pdfium.FPDFPageObj_GetMatrix(obj, m)
         start = prev = None
-        for i in range(pdfium.FPDFPath_CountSegments(obj.raw)):
-            seg = pdfium.FPDFPath_GetPathSegment(obj.raw, i)
+        for i in range(pdfium.FPDFPath_CountSegments(obj)):
+            seg = pdfium.FPDFPath_GetPathSegment(obj, i)
             pdfium.FPDFPathSegment_GetPoint(seg, x, y)
             point = (m.a * x.value + m.c * y.value + m.e, height - (m.b * x.value + m.d * y.value + m.f))
             kind = pdfium.FPDFPathSegment_GetType(seg)
@@ -113,6 +121,23 @@ def page_edges(page: pypdfium2.PdfPage, height: float) -> list[dict]:
                 add_edge(edges, prev, start)
                 prev = start
     return edges
+
+
+def path_objects(parent, form: bool = False, level: int = 0) -> Iterator:
+    """The raw path objects of a page and of its forms down to MAX_OBJECT_DEPTH, in drawing order
+    (PdfPage.get_objects(filter=[PATH]) without a Python wrapper for every text object)."""
+    count, get = (
+        (pdfium.FPDFFormObj_CountObjects, pdfium.FPDFFormObj_GetObject)
+        if form
+        else (pdfium.FPDFPage_CountObjects, pdfium.FPDFPage_GetObject)
+    )
+    for i in range(count(parent)):
+        obj = get(parent, i)
+        kind = pdfium.FPDFPageObj_GetType(obj)
+        if kind == pdfium.FPDF_PAGEOBJ_PATH:
+            yield obj
+        elif kind == pdfium.FPDF_PAGEOBJ_FORM and level < MAX_OBJECT_DEPTH - 1:
+            yield from path_objects(obj, True, level + 1)
 
 
 def add_edge(edges: list[dict], a: tuple[float, float], b: tuple[float, float]) -> None:

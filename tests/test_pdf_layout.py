@@ -72,6 +72,9 @@ HAND_MADE = [
     [char("a", 0, 0), char("", 10, 0), char("b", 20, 0)],  # an empty char is a word of its own
     [char("ﬁ", 0, 0), char("x", 10, 0)],  # ligatures expanded
     [char("1", 0, 0), char("2", 5, 0.5), char("3", 9, 3.4)],  # overlapping and drifting chars
+    [char(" ", 0, 0), char(" ", 10, 9)],  # blanks only: no words
+    [char("甲", 0, 0), char("乙", 0, 3.5)],  # tops over the tolerance apart: two lines
+    [char("上", 0, 0.1), char("下", 0, 3.1)],  # tops exactly the tolerance apart: one line, one word
 ]
 
 

@@ -35,7 +35,10 @@ def similarity(observed: str, expected: str) -> float:
     return ratio
 
 
+@lru_cache(maxsize=262144)
 def best_similarity(observed: str, labels: tuple[str, ...]) -> float:
+    """The best similarity to any of a row's labels; cached because every row label of a document
+    is scored against every row spec of its section (and the same labels recur across documents)."""
     return max((similarity(observed, lab) for lab in labels), default=0.0)
 
 
