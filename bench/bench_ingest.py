@@ -48,6 +48,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
 
     from govreports.pipelines.flows import flow_with_runner, shared_api
     from govreports.pipelines.ingest import discover, ingest
