@@ -7,12 +7,15 @@ image-only PDF (a "scan", rendered at --scan-dpi, in each of --styles: upright, 
 90/180/270 degrees, skewed) and run through
 transform.document.process_document, which OCRs it. Prints, per document and in total,
 the expected cells read exactly, read wrong (a different number: must be 0), left null
-(with the reason) and missing, and the pages per second. Run on demand, never from the tests.
+(with the reason) and missing, the seconds per page (wall, and CPU of the process with its
+onnxruntime threads: the cores are shared, so wall time depends on the load, printed too) and
+the share of pages rendered at full resolution. Run on demand, never from the tests.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -69,34 +72,39 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for style in args.styles.split(","):
             totals = {"exact": 0, "wrong": 0, "null": 0, "missing": 0}
-            pages, seconds = 0, 0.0
+            pages, seconds, cpu = 0, 0.0, 0.0
             for pdf in pdfs:
                 scan = Path(tmp) / f"{style}-{pdf.name}"
                 scan.write_bytes(render_scan(pdf.read_bytes(), style, dpi=args.scan_dpi))
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.process_time()
                 result = process_document(InputDoc.from_path(scan))
-                took = time.perf_counter() - start
+                took, took_cpu = time.perf_counter() - start, time.process_time() - start_cpu
                 doc = result.document
                 got = score(load_expected(pdf.with_suffix(".expected.json")), result.facts)
                 for k, v in got.items():
                     totals[k] += v
                 pages += doc["page_count"] or 0
                 seconds += took
+                cpu += took_cpu
                 print(
-                    f"{style} {pdf.name}: {doc['status']} {doc['template']} pages={doc['page_count']} {took:.1f}s {got}"
+                    f"{style} {pdf.name}: {doc['status']} {doc['template']} pages={doc['page_count']}"
+                    f" {took:.1f}s (cpu {took_cpu:.1f}s) {got}"
                 )
-            rows.append((style, len(pdfs), pages, seconds, totals))
-    print(f"\n{'style':<18} docs pages  s/page  cells  exact      wrong null missing")
-    for style, docs, pages, seconds, t in rows:
+            rows.append((style, len(pdfs), pages, seconds, cpu, totals))
+    print(f"\n{'style':<18} docs pages  s/page  cpu s/page  cells  exact      wrong null missing")
+    for style, docs, pages, seconds, cpu, t in rows:
         cells = sum(t.values())
         print(
-            f"{style:<18} {docs:>4} {pages:>5} {seconds / max(pages, 1):>7.2f} {cells:>6} "
-            f"{t['exact'] / max(cells, 1):>8.2%} {t['wrong']:>6} {t['null']:>4} {t['missing']:>7}"
+            f"{style:<18} {docs:>4} {pages:>5} {seconds / max(pages, 1):>7.2f} {cpu / max(pages, 1):>11.2f}"
+            f" {cells:>6} {t['exact'] / max(cells, 1):>8.2%} {t['wrong']:>6} {t['null']:>4} {t['missing']:>7}"
         )
+    pages, seconds, cpu = (sum(r[i] for r in rows) for i in (2, 3, 4))
+    print(f"all styles: {pages} pages, {seconds / max(pages, 1):.2f} s/page wall, {cpu / max(pages, 1):.2f} s/page cpu")
     print(
         f"pages rendered at full resolution: {sum(full_res)}/{len(full_res)}"
         f" ({sum(full_res) / max(len(full_res), 1):.0%})"
     )
+    print("load average (1, 5, 15 min) at the end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
 
 
 if __name__ == "__main__":
