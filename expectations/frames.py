@@ -222,7 +222,7 @@ def read_run_tables(out_dir: Path, doc_ids: list[str]) -> tuple[pd.DataFrame, pd
     """The run's rows of documents, facts and checks, read from DIR/warehouse.duckdb."""
     from govreports.load.warehouse import connect
 
-    ids = pd.DataFrame({"doc_id": pd.Series(sorted(set(doc_ids)), dtype=object)})
+    ids = _id_frame(doc_ids)
     con = connect(Path(out_dir))
     try:
         con.register("run_ids", ids)
@@ -235,24 +235,34 @@ def read_run_tables(out_dir: Path, doc_ids: list[str]) -> tuple[pd.DataFrame, pd
     return tables
 
 
-# Cross-document views (expectations/cross_doc.py) touching the run's documents.
+# Cross-document views (expectations/cross_doc.py) touching the chunk's documents (chunk_ids). A row
+# naming two documents of the run (this year's and last year's report) belongs to the chunk of its
+# doc_id, so a run validated in chunks checks it once.
+_OWN_DOC = "doc_id IN (SELECT doc_id FROM chunk_ids)"
+_NOT_IN_RUN = "NOT coalesce(doc_id IN (SELECT doc_id FROM run_ids), false)"
 CROSS_DOC_FRAMES = {
-    "x_carry_over": "SELECT * FROM x_carry_over WHERE doc_id IN (SELECT doc_id FROM run_ids) "
-    "OR prev_doc_id IN (SELECT doc_id FROM run_ids)",
-    "report_deadlines": "SELECT * FROM report_deadlines WHERE doc_id IN (SELECT doc_id FROM run_ids)",
-    "plausibility": "SELECT * FROM plausibility WHERE doc_id IN (SELECT doc_id FROM run_ids) "
-    "OR doc_id_prev IN (SELECT doc_id FROM run_ids)",
+    "x_carry_over": f"SELECT * FROM x_carry_over WHERE {_OWN_DOC} "
+    f"OR (prev_doc_id IN (SELECT doc_id FROM chunk_ids) AND {_NOT_IN_RUN})",
+    "report_deadlines": f"SELECT * FROM report_deadlines WHERE {_OWN_DOC}",
+    "plausibility": f"SELECT * FROM plausibility WHERE {_OWN_DOC} "
+    f"OR (doc_id_prev IN (SELECT doc_id FROM chunk_ids) AND {_NOT_IN_RUN})",
 }
 
 
-def read_cross_doc(out_dir: Path, doc_ids: list[str]) -> dict[str, pd.DataFrame]:
-    """The cross-document frames, labelled (their rows may name documents of earlier runs)."""
+def _id_frame(doc_ids: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({"doc_id": pd.Series(sorted(set(doc_ids)), dtype=object)})
+
+
+def read_cross_doc(out_dir: Path, doc_ids: list[str], run_ids: list[str] | None = None) -> dict[str, pd.DataFrame]:
+    """The cross-document frames of a chunk `doc_ids` of the run `run_ids` (default: the chunk is
+    the run), labelled (their rows may name documents of earlier runs)."""
     from govreports.load.warehouse import connect
 
-    ids = pd.DataFrame({"doc_id": pd.Series(sorted(set(doc_ids)), dtype=object)})
+    ids = _id_frame(doc_ids)
     con = connect(Path(out_dir))
     try:
-        con.register("run_ids", ids)
+        con.register("chunk_ids", ids)
+        con.register("run_ids", ids if run_ids is None else _id_frame(run_ids))
         frames = {name: con.execute(sql).df() for name, sql in CROSS_DOC_FRAMES.items()}
         named = pd.concat([f["doc_id"] for f in frames.values()] + [ids["doc_id"]]).dropna().unique()
         con.register("named_ids", pd.DataFrame({"doc_id": pd.Series(named, dtype=object)}))
@@ -266,8 +276,9 @@ def read_cross_doc(out_dir: Path, doc_ids: list[str]) -> dict[str, pd.DataFrame]
     return {name: add_labels(frame, names, out_dir) for name, frame in frames.items()}
 
 
-def load_frames(out_dir: Path, doc_ids: list[str]) -> dict[str, pd.DataFrame]:
-    return build_frames(*read_run_tables(out_dir, doc_ids), out_dir=out_dir) | read_cross_doc(out_dir, doc_ids)
+def load_frames(out_dir: Path, doc_ids: list[str], run_ids: list[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Every frame of the documents `doc_ids`, one chunk of the run `run_ids` (default: the chunk is the run)."""
+    return build_frames(*read_run_tables(out_dir, doc_ids), out_dir=out_dir) | read_cross_doc(out_dir, doc_ids, run_ids)
 
 
 def empty_tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -11,7 +11,7 @@ explain` command for each.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -67,14 +67,18 @@ class SuiteLine:
 STATUS_WORDS = {"pass": "通过 pass", "findings": "通过，有发现 pass, with findings", "fail": "未通过 FAIL"}
 
 
-def suite_lines(frames: dict[str, pd.DataFrame], failures: list, rules_per_suite: dict[str, int]) -> list[SuiteLine]:
+def suite_lines(
+    rows: Mapping[str, int] | Mapping[str, pd.DataFrame], failures: list, rules_per_suite: dict[str, int]
+) -> list[SuiteLine]:
+    """One line per suite that checked rows; `rows` gives each suite's row count (or its frame)."""
     lines = []
-    for suite, frame in frames.items():
-        if frame.empty:
+    for suite, frame in rows.items():
+        n = frame if isinstance(frame, int) else len(frame)
+        if not n:
             continue
         mine = [f for f in failures if f.suite == suite]
         critical = sum(f.severity == CRITICAL for f in mine)
-        lines.append(SuiteLine(suite, len(frame), rules_per_suite.get(suite, 0), critical, len(mine) - critical))
+        lines.append(SuiteLine(suite, n, rules_per_suite.get(suite, 0), critical, len(mine) - critical))
     return lines
 
 

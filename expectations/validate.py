@@ -1,16 +1,21 @@
-"""Great Expectations validation of each ingest run: once per run, over the whole batch.
+"""Great Expectations validation of each ingest run, chunk by chunk of its documents.
 
-`validate_run` reads the run's rows back from the warehouse, builds the frames
+`validate_run` reads the rows of up to `validate_chunk_documents` (limits.json) of the
+run's documents at a time back from the warehouse, builds their frames
 (expectations/frames.py), runs one suite per frame (expectations/suites.py) in a GX
-file context rooted at DIR (config and stored results in DIR/gx/), writes Data
-Docs to DIR/data_docs/index.html and the quarantine rows to DIR/lake/quarantine/.
+file context rooted at DIR (config and stored results in DIR/gx/) and writes their
+quarantine rows to DIR/lake/quarantine/; then it writes Data Docs to
+DIR/data_docs/index.html and the run's summary page. Every rule is about one row or
+one document's rows, so a chunk finds what the whole run would; memory is bounded
+by the chunk, not the run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -26,6 +31,7 @@ from govreports.expectations import quarantine, summary  # noqa: E402
 from govreports.expectations.frames import load_frames  # noqa: E402
 from govreports.expectations.suites import Rule, index_columns, rules_for  # noqa: E402
 from govreports.extract.limits import limit  # noqa: E402
+from govreports.pipelines.memory import release_memory  # noqa: E402
 
 SITE_NAME = "govreports"
 DATASOURCE = "govreports_frames"
@@ -54,6 +60,22 @@ class Outcome:
 
     def rules(self, suite: str | None = None) -> set[str]:
         return {f.rule for f in self.failures if suite is None or f.suite == suite}
+
+    def add(self, chunk: Outcome) -> None:
+        """Fold a chunk's outcome in: one failure per (suite, rule), with the rows of every chunk
+        (chunks share no row: frames.CROSS_DOC_FRAMES gives a row naming two chunks to one)."""
+        merged = {(f.suite, f.rule): f for f in self.failures}
+        for f in chunk.failures:
+            known = merged.get((f.suite, f.rule))
+            if known is None:
+                merged[(f.suite, f.rule)] = replace(f, rows=list(f.rows))
+                continue
+            known.rows += f.rows
+            known.observed = known.observed if known.observed is not None else f.observed
+        self.failures = list(merged.values())
+        self.result_ids += chunk.result_ids
+        for suite, n in chunk.rules_per_suite.items():
+            self.rules_per_suite[suite] = max(n, self.rules_per_suite.get(suite, 0))
 
 
 def docs_index(out_dir: Path) -> Path:
@@ -152,10 +174,15 @@ def _raise_on_rule_errors(suite: str, result) -> None:
                 raise RuntimeError(f"{suite}: {r.expectation_config.type} raised {entry.get('exception_message')}")
 
 
-def validate_frames(frames: dict[str, pd.DataFrame], context=None, run_name: str = "validation") -> Outcome:
+def validate_frames(
+    frames: dict[str, pd.DataFrame],
+    context=None,
+    run_name: str = "validation",
+    run_time: dt.datetime | None = None,
+) -> Outcome:
     """Run every suite on its frame (empty frames are skipped). No Data Docs, no quarantine."""
     context = context or open_context(None)
-    run_id = RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC))
+    run_id = RunIdentifier(run_name=run_name, run_time=run_time or dt.datetime.now(dt.UTC))
     outcome = Outcome(failures=[], run_time=run_id.run_time)
     for suite, frame in frames.items():
         if frame.empty:
@@ -191,21 +218,44 @@ def build_docs(context, result_ids: list) -> Path:
     return Path(urls[0]["site_url"].removeprefix("file://"))
 
 
+def chunk_documents() -> int:
+    """Documents validated at a time (limits.json validate_chunk_documents, env GOVREPORTS_VALIDATE_CHUNK_DOCUMENTS)."""
+    return max(1, int(limit("validate_chunk_documents")))
+
+
+def chunked(doc_ids: list[str], size: int) -> list[list[str]]:
+    ids = sorted(set(doc_ids))
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
 def validate_run(out_dir: Path, doc_ids: list[str]) -> Path | None:
-    """Validate what the run loaded; return the Data Docs index it wrote, if any."""
+    """Validate what the run loaded, a chunk of documents at a time; return the Data Docs index it wrote, if any.
+
+    Each chunk is a GX run of its own name (`ingest_N_documents_part_K_of_M`, same run time), so
+    Data Docs keep every chunk's results and pruning drops a whole run; the summary page covers the run."""
     out_dir = Path(out_dir)
-    if not doc_ids:
+    chunks = chunked(doc_ids, chunk_documents())
+    if not chunks:
         index = docs_index(out_dir)
         return index if index.exists() else None
-    frames = load_frames(out_dir, doc_ids)
+    run_ids = [d for chunk in chunks for d in chunk]
     context = open_context(out_dir)
-    run_name = f"ingest_{len(set(doc_ids))}_documents"
-    outcome = validate_frames(frames, context, run_name=run_name)
-    quarantine.record(out_dir, quarantine.rows_from_failures(outcome.failures, frames))
+    run_name = f"ingest_{len(run_ids)}_documents"
+    run = Outcome(failures=[], run_time=dt.datetime.now(dt.UTC))
+    rows: Counter = Counter()
+    for k, chunk in enumerate(chunks, start=1):
+        frames = load_frames(out_dir, chunk, run_ids)
+        name = run_name if len(chunks) == 1 else f"{run_name}_part_{k}_of_{len(chunks)}"
+        outcome = validate_frames(frames, context, run_name=name, run_time=run.run_time)
+        quarantine.record(out_dir, quarantine.rows_from_failures(outcome.failures, frames))
+        rows.update({suite: len(frame) for suite, frame in frames.items()})
+        run.add(outcome)
+        del frames, outcome
+        release_memory()  # the next chunk starts from the base, not on top of this one's pages
     prune_runs(context, keep_runs())
-    index = build_docs(context, outcome.result_ids)
-    lines = summary.suite_lines(frames, outcome.failures, outcome.rules_per_suite)
-    page = summary.render_summary(lines, outcome.failures, run_name, outcome.run_time, len(set(doc_ids)))
+    index = build_docs(context, run.result_ids)
+    lines = summary.suite_lines(rows, run.failures, run.rules_per_suite)
+    page = summary.render_summary(lines, run.failures, run_name, run.run_time, len(run_ids))
     summary.write_summary(index.parent, page)
     return index
 

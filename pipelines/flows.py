@@ -10,14 +10,16 @@ loading stays in the flow's process, the lake's single writer.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from prefect import Flow, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
 from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, temporary_settings
-from prefect.task_runners import TaskRunner
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from govreports.load.lock import lake_lock
 from govreports.pipelines import ingest as spine
@@ -76,18 +78,45 @@ def ingest_flow(
         logger.info("%d inputs, %d already loaded, %d to process", len(docs), summary.skipped_known, len(todo))
         tally = progress.Steps("ingest", len(todo), progress.listener()).start()
         with progress.counting(tally):  # threads count each document; worker processes, each batch
-            batches = list(spine.batched(todo, batch_size))
-            labels = [f"{i}-of-{len(batches)}" for i in range(1, len(batches) + 1)]
-            futures = [process_batch_task.submit(b, label) for b, label in zip(batches, labels, strict=True)]
+            batches = spine.batched(todo, batch_size)
+            n_batches = -(-len(todo) // batch_size)
+            labels = [f"{i}-of-{n_batches}" for i in range(1, n_batches + 1)]
             # Loading stays sequential: one writer appends to the lake at a time.
-            for fut, label in zip(futures, labels, strict=True):
-                results = fut.result()
+            for results, label in zip(processed_in_order(batches, labels, batches_in_flight()), labels, strict=True):
                 tally.settle(results)
                 summary.add(load_batch_task(results, out, label))
+                del results  # the next batch's results replace these
         summary = finish_task(summary, out)
     observe.publish(observe.ingest_markdown(summary), "ingest run", key="govreports-ingest")
     failure = observe.ingest_failure(summary)
     return observe.failed_state(failure, observe.RunFailed(failure, summary)) if failure else summary
+
+
+def batches_in_flight() -> int:
+    """How many batches may be submitted and not yet loaded: one with the local thread pool (its
+    threads share one interpreter and parsing holds the GIL, so a second thread would only hold a
+    second batch in memory), one per worker of a Dask LocalCluster, else one per core here. This,
+    not the corpus, bounds the run's memory."""
+    context = FlowRunContext.get()
+    runner = context.task_runner if context else None
+    if runner is None or isinstance(runner, ThreadPoolTaskRunner):
+        return 1
+    workers = (getattr(runner, "cluster_kwargs", None) or {}).get("n_workers")
+    return max(1, workers or os.cpu_count() or 1)
+
+
+def processed_in_order(
+    batches: Iterable[list[InputDoc]], labels: list[str], in_flight: int
+) -> Iterator[list[DocumentResult]]:
+    """Each batch's results, in order, with at most `in_flight` batches submitted at a time;
+    a future is dropped once its results are handed on, so loaded batches are freed."""
+    pending: deque = deque()
+    for batch, label in zip(batches, labels, strict=True):
+        pending.append(process_batch_task.submit(batch, label))
+        if len(pending) >= in_flight:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
 
 
 # A LocalCluster on this machine: loopback only, no dashboard; the scheduler's health routes on a free

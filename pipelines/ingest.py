@@ -29,6 +29,7 @@ from govreports.load.lake import (
 )
 from govreports.load.lock import lake_lock
 from govreports.load.warehouse import remove_stale_builds, warehouse_is_current
+from govreports.pipelines.memory import release_memory
 from govreports.pipelines.progress import ProgressCallback, Steps, no_progress
 from govreports.pipelines.warehouse import build_warehouse
 from govreports.transform.document import doc_id_of, process_document
@@ -124,6 +125,7 @@ def process_batch(
 ) -> list[DocumentResult]:
     """Extract, transform and check a batch. Errors are recorded per document, never raised.
     `on_result` hears of each document as it is done (progress)."""
+    release_memory()  # the previous batch's objects are freed by now: start from the base
     results = []
     for doc in inputs:
         results.append(process_document(doc))
@@ -284,6 +286,7 @@ def finish(summary: RunSummary, out_dir: Path) -> None:
     from govreports.expectations.quarantine import count_for
     from govreports.expectations.validate import validate_run
 
+    release_memory()  # the last batch's objects are gone: the build and validation start from the base
     compacted = compact_after_ingest(out_dir)  # before the build, which reads every part's schema
     if compacted:
         summary.compacted = (

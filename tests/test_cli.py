@@ -68,3 +68,48 @@ def test_rebuild_reparses_into_a_new_lake(tmp_path: Path) -> None:
     con = open_database(out / "warehouse.duckdb")
     assert con.execute("SELECT count(*), count(DISTINCT doc_id) FROM facts").fetchone() == (6, 1)
     assert con.execute("SELECT count(*) FROM documents").fetchone() == (1,)
+
+
+def test_worker_processes_give_the_same_lake(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.html").write_text(HTML, encoding="utf-8")
+    (src / "b.html").write_text(HTML.replace(">1<", ">2<"), encoding="utf-8")  # another document
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["ingest", str(src), "--out", str(out), "--workers", "2", "--batch-size", "1"])
+    assert result.exit_code == 0, result.output
+    con = open_database(out / "warehouse.duckdb")
+    values = con.sql(
+        "SELECT d.file_name, f.value FROM facts f JOIN documents d USING (doc_id) "
+        "WHERE f.key = 's2.art20_1.regulations.issued_this_year' ORDER BY 1"
+    ).fetchall()
+    assert values == [("a.html", 1.0), ("b.html", 2.0)]
+
+
+def test_the_flow_holds_one_batch_at_a_time(tmp_path: Path, monkeypatch) -> None:
+    """Memory is bounded by the batch, not the run: with threads, a batch is parsed only once the
+    one before it is loaded (Prefect's default thread pool would otherwise parse every batch at once)."""
+    from govreports.pipelines import ingest as spine
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for n in range(4):
+        (src / f"d{n}.html").write_text(HTML.replace(">1<", f">{n + 1}<"), encoding="utf-8")
+    held, most = [0], [0]
+    parse, load = spine.process_batch, spine.load_batch
+
+    def parsing(batch, *args):
+        held[0] += 1
+        most[0] = max(most[0], held[0])
+        return parse(batch, *args)
+
+    def loading(results, out_dir):
+        held[0] -= 1
+        return load(results, out_dir)
+
+    monkeypatch.setattr(spine, "process_batch", parsing)
+    monkeypatch.setattr(spine, "load_batch", loading)
+    result = runner.invoke(app, ["ingest", str(src), "--out", str(tmp_path / "out"), "--batch-size", "1"])
+    assert result.exit_code == 0, result.output
+    assert most[0] == 1
+    assert held[0] == 0

@@ -157,3 +157,41 @@ def test_flags_show_in_the_validation_report_and_quarantine_nothing(tmp_path: Pa
     assert "<code>plausibility</code> · <code>plausible:P_JUMP</code>" in page
     assert "<code>plausibility</code> · <code>plausible:P_MISSING_YEAR</code>" in page
     assert query(out, "SELECT count(*) FROM quarantine") == [(0,)]
+
+
+def _chunked_validation(out: Path, ids: list[str], chunk: int, monkeypatch) -> tuple[list[int], str, list]:
+    """Validate `ids` `chunk` documents at a time: the chunk sizes read, the summary page's lines
+    (without its time; sorted, as a chunk's failing rows come after the previous chunk's), the
+    quarantine rows (without their time)."""
+    from govreports.expectations import validate
+    from govreports.expectations.quarantine import read_quarantine
+
+    sizes: list[int] = []
+    read = validate.load_frames
+    monkeypatch.setattr(
+        validate, "load_frames", lambda o, chunk_ids, *a: sizes.append(len(chunk_ids)) or read(o, chunk_ids, *a)
+    )
+    monkeypatch.setenv("GOVREPORTS_VALIDATE_CHUNK_DOCUMENTS", str(chunk))
+    page = validate.summary_page(validate.validate_run(out, ids)).read_text(encoding="utf-8")
+    lines = sorted(line.replace(str(out.resolve()), "OUT") for line in page.splitlines() if " UTC: " not in line)
+    rows = read_quarantine(out).drop_columns(["validated_at"]).to_pylist()
+    return sizes, "\n".join(lines), sorted(rows, key=repr)
+
+
+def test_validation_in_chunks_finds_what_one_pass_finds(tmp_path: Path, monkeypatch):
+    """Memory is bounded by the chunk; a carry-over or plausibility row whose two reports fall in
+    different chunks is still checked once, and the critical rows reach the quarantine the same."""
+    lakes = []
+    for folder in ("whole", "chunks"):
+        out = _jump_lake(tmp_path / folder)
+        load([result("neg2023.html", [fact("s4.lit_direct_upheld", -2, raw="-2", flags=["negative"])])], out)
+        lakes.append(out)
+    ids = [doc_id(name(y)) for y in YEARS] + [doc_id("neg2023.html")]
+    sizes, whole_page, whole_rows = _chunked_validation(lakes[0], ids, 200, monkeypatch)
+    assert sizes == [5]
+    sizes, page, rows = _chunked_validation(lakes[1], ids, 2, monkeypatch)
+    assert sizes == [2, 2, 1]
+    assert page == whole_page
+    assert rows == whole_rows and len(rows) == 1
+    assert "<code>x_carry_over</code></td><td class='n'>21</td>" in page  # 7 columns × 3 pairs, once each
+    assert "<code>plausibility</code> · <code>plausible:P_JUMP</code>" in page
