@@ -28,8 +28,8 @@ import pyarrow.parquet as pq
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from govreports.load.compact import compact, partitions, parts  # noqa: E402
-from govreports.load.lake import lake_dir  # noqa: E402
+from govreports.load.compact import compact, partitions  # noqa: E402
+from govreports.load.lake import lake_dir, partition_of, table_files  # noqa: E402
 from govreports.load.warehouse import connect  # noqa: E402
 from govreports.pipelines.ingest import discover_all, ingest  # noqa: E402
 from govreports.pipelines.warehouse import build_warehouse  # noqa: E402
@@ -65,11 +65,12 @@ def seed_lake(folder: Path) -> Path:
 
 
 def seed_batches(seed: Path) -> list[dict[str, tuple[str, pa.Table]]]:
-    """Per seed document: table → (partition folder name, its one-document part)."""
+    """Per seed document: table → (its partition, 'report_year-2021', its one-document part)."""
     batches: dict[str, dict[str, tuple[str, pa.Table]]] = {}
     for table in TABLES:
-        for part in sorted((lake_dir(seed) / table).glob("*/part-*.parquet")):
-            batches.setdefault(part.name, {})[table] = (part.parent.name, pq.read_table(part))
+        for part in table_files(seed, table):
+            batch = part.name.removeprefix(partition_of(part) or "")
+            batches.setdefault(batch, {})[table] = (partition_of(part), pq.read_table(part))
     return [b for b in batches.values() if "documents" in b]
 
 
@@ -79,21 +80,21 @@ def synthesize(seed: Path, out: Path, n: int) -> None:
     for i in range(n):
         batch = seeds[i % len(seeds)]
         doc_id = hashlib.sha256(f"synthetic-{i}".encode()).hexdigest()
-        name = f"part-{doc_id[:16]}.parquet"
+        name = f"-part-{doc_id[:16]}.parquet"
         for table, (partition, data) in batch.items():
             data = data.set_column(data.schema.get_field_index("doc_id"), "doc_id", pa.array([doc_id] * len(data)))
             if table == "documents":
                 agency = f"{data.column('agency')[0].as_py() or '机关'}第{i // len(seeds)}号"
                 data = data.set_column(data.schema.get_field_index("agency"), "agency", pa.array([agency]))
-            path = lake_dir(out) / table / partition / name
+            path = lake_dir(out) / table / f"{partition}{name}"
             path.parent.mkdir(parents=True, exist_ok=True)
             pq.write_table(data, path, compression="zstd")
 
 
 def files_per_table(out: Path) -> Counter:
     counts: Counter = Counter()
-    for partition in partitions(out):
-        counts[partition.relative_to(lake_dir(out)).parts[0]] += len(parts(partition))
+    for label, files in partitions(out).items():
+        counts[label.split("/")[0]] += len(files)
     return counts
 
 

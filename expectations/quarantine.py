@@ -2,7 +2,7 @@
 
 Nothing is removed from documents/facts/checks: the lake stays the record of what
 was read. The quarantine says which of those rows must not be trusted and why.
-It is a lake table like the others (DIR/lake/quarantine/report_year=YYYY/part-*.parquet,
+It is a lake table like the others (DIR/lake/quarantine/report_year-YYYY-part-*.parquet,
 written atomically) exposed as the `quarantine` view. Recording the same findings
 again writes nothing, so re-validating the same documents changes nothing.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from govreports.load.lake import atomic_write, lake_dir, partition_name, read_table
+from govreports.load.lake import atomic_write, read_table, table_dir, year_file_name
 
 TABLE = "quarantine"
 QUARANTINE_SCHEMA = pa.schema(
@@ -189,8 +189,8 @@ def write_rows(out_dir: Path, rows: list[dict]) -> int:
     for row in fresh:
         by_year.setdefault(row["report_year"], []).append(row)
     for year, part in by_year.items():
-        data = pa.Table.from_pylist(part, schema=QUARANTINE_SCHEMA).drop_columns(["report_year"])
-        atomic_write(data, lake_dir(out_dir) / TABLE / partition_name(year) / f"part-{digest}.parquet")
+        data = pa.Table.from_pylist(part, schema=QUARANTINE_SCHEMA)
+        atomic_write(data, table_dir(out_dir, TABLE) / year_file_name(year, f"part-{digest}"))
     return len(fresh)
 
 

@@ -4,16 +4,18 @@ Every batch adds one part per table and year, so a nightly stream becomes thousa
 files, and every query and warehouse build pays per file. `compact` merges a partition's small
 parts (under SMALL_FILE_BYTES) into files of about TARGET_FILE_BYTES, sorted by the columns
 queries filter on (SORT_PREFERENCE), so row-group statistics prune. Large files are kept as they
-are (hard-linked into the new partition), so a big partition is not rewritten for a few new parts.
+are (hard-linked into the new folder), so a big partition is not rewritten for a few new parts.
+A partition is one table's files of one year (`report_year-<Y>-*.parquet`, load/lake.py), or all
+the files of a table without years; the partitions of a table share its folder.
 
-Atomic, crash-safe, never half-visible (docs/guarantees.md). Under the lake lock, per partition:
-  1. the new partition is built under DIR/lake/_compacting/<id>/new/ (no reader glob reaches it):
-     the merged files, plus hard links to the partition's large files;
-  2. its journal DIR/lake/_compacting/<id>/swap.json names the partition it replaces;
-  3. one renameat2(RENAME_EXCHANGE) swaps the two folders: readers listing the partition see all
+Atomic, crash-safe, never half-visible (docs/guarantees.md). Under the lake lock, per table:
+  1. the new table folder is built under DIR/lake/_compacting/<id>/new/ (no reader glob reaches it):
+     the merged files of each partition compacted, plus hard links to every other file;
+  2. its journal DIR/lake/_compacting/<id>/swap.json names the folder it replaces;
+  3. one renameat2(RENAME_EXCHANGE) swaps the two folders: readers listing the table see all
      the old parts or all the new ones, never both, never neither; the old parts now sit in
      staging, and step 4 deletes them.
-A crash before 3 leaves the partition untouched (recover drops staging); after 3 the partition is
+A crash before 3 leaves the table untouched (recover drops staging); after 3 the table is
 already new (recover drops staging, which holds the old parts). Where the file system cannot
 exchange, two renames are used (old aside, new in), and recover finishes them from the journal.
 """
@@ -33,7 +35,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from govreports.load.faults import crash_point
-from govreports.load.lake import lake_dir, write_json_atomic
+from govreports.load.lake import TABLE_GLOB, lake_dir, partition_of, write_json_atomic
 from govreports.load.lake_tables import DERIVED
 from govreports.load.lock import lake_lock
 from govreports.load.sqltext import literal
@@ -56,7 +58,7 @@ AT_FDCWD = -100
 class Compacted:
     """What one compaction run did, for the summary and the tests."""
 
-    partitions: list[str] = field(default_factory=list)  # 'facts/report_year=2021'
+    partitions: list[str] = field(default_factory=list)  # 'facts/report_year-2021', 'validated'
     files_before: int = 0
     files_after: int = 0
 
@@ -64,29 +66,27 @@ class Compacted:
         return bool(self.partitions)
 
 
-def partitions(out_dir: Path) -> list[Path]:
-    """Every folder of lake parts: each report_year=… of a partitioned table, or a flat table itself."""
+def partitions(out_dir: Path) -> dict[str, list[Path]]:
+    """Every partition of the lake, by label ('facts/report_year-2021', or the table's name for a
+    table without years), with its part files."""
     lake = lake_dir(out_dir)
-    found: list[Path] = []
+    found: dict[str, list[Path]] = {}
     for table in sorted(p for p in lake.iterdir() if p.is_dir()) if lake.exists() else []:
         if table.name in NOT_COMPACTED or table.name.startswith(("_", ".")):  # _staging, _publishing, …
             continue
-        years = sorted(p for p in table.iterdir() if p.is_dir() and p.name.startswith("report_year="))
-        found += years or ([table] if any(table.glob("*.parquet")) else [])
+        for part in sorted(table.glob(TABLE_GLOB)):
+            year = partition_of(part)
+            found.setdefault(f"{table.name}/{year}" if year else table.name, []).append(part)
     return found
 
 
-def parts(partition: Path) -> list[Path]:
-    return sorted(partition.glob("*.parquet"))
+def small_parts(files: list[Path]) -> list[Path]:
+    return [p for p in files if p.stat().st_size < SMALL_FILE_BYTES]
 
 
-def small_parts(partition: Path) -> list[Path]:
-    return [p for p in parts(partition) if p.stat().st_size < SMALL_FILE_BYTES]
-
-
-def needs_compaction(partition: Path, min_parts: int) -> bool:
+def needs_compaction(files: list[Path], min_parts: int) -> bool:
     """Two small parts or more, and more than min_parts parts in all."""
-    return len(small_parts(partition)) >= 2 and len(parts(partition)) > min_parts
+    return len(small_parts(files)) >= 2 and len(files) > min_parts
 
 
 def compact(out_dir: Path, min_parts: int = 1) -> Compacted:
@@ -99,14 +99,17 @@ def compact(out_dir: Path, min_parts: int = 1) -> Compacted:
     done = Compacted()
     with lake_lock(out_dir, command="compact"):
         recover(out_dir)
-        for partition in partitions(out_dir):
-            if needs_compaction(partition, min_parts):
-                before = len(parts(partition))
-                compact_partition(out_dir, partition)
-                done.partitions.append(partition.relative_to(lake_dir(out_dir)).as_posix())
-                done.files_before += before
-                done.files_after += len(parts(partition))
-        shutil.rmtree(lake_dir(out_dir) / COMPACTING, ignore_errors=True)  # emptied by each partition's step 4
+        by_table: dict[str, dict[str, list[Path]]] = {}
+        for label, files in partitions(out_dir).items():
+            if needs_compaction(files, min_parts):
+                by_table.setdefault(label.split("/")[0], {})[label] = files
+        for table, todo in by_table.items():
+            compact_table(out_dir, table, todo)
+            after = partitions(out_dir)
+            done.partitions += list(todo)
+            done.files_before += sum(len(files) for files in todo.values())
+            done.files_after += sum(len(after[label]) for label in todo)
+        shutil.rmtree(lake_dir(out_dir) / COMPACTING, ignore_errors=True)  # emptied by each table's step 4
     return done
 
 
@@ -117,24 +120,29 @@ def compact_after_ingest(out_dir: Path) -> Compacted:
     return compact(out_dir, min_parts=int(limit("compact_after_parts")))
 
 
-def compact_partition(out_dir: Path, partition: Path) -> None:
-    """Rewrite one partition's small parts into few sorted files and swap the result in (steps 1–4)."""
+def compact_table(out_dir: Path, table: str, todo: dict[str, list[Path]]) -> None:
+    """Rewrite the small parts of the partitions `todo` (label -> parts) of one table into few sorted
+    files each, and swap the table's new folder in (steps 1–4)."""
     lake = lake_dir(out_dir)
-    merged = small_parts(partition)
-    kept = [p for p in parts(partition) if p not in merged]
-    target = partition.relative_to(lake).as_posix()
-    digest = hashlib.sha256((target + "\0" + "\0".join(p.name for p in merged)).encode()).hexdigest()[:16]
+    folder = lake / table
+    merged = {label: small_parts(files) for label, files in todo.items()}
+    merging = {p for files in merged.values() for p in files}
+    names = "\0".join(p.name for p in sorted(merging))
+    digest = hashlib.sha256((table + "\0" + names).encode()).hexdigest()[:16]
     work = lake / COMPACTING / digest
     shutil.rmtree(work, ignore_errors=True)
     new = work / "new"
     new.mkdir(parents=True)
-    for p in kept:
-        os.link(p, new / p.name)
-    write_merged(merged, new, f"part-compact-{digest}", work)  # part-*: the name every reader globs
-    _fsync_dir(new)
-    write_json_atomic({"partition": target}, work / "swap.json")
+    for p in sorted(folder.glob(TABLE_GLOB)):
+        if p not in merging:
+            os.link(p, new / p.name)
+    for label, files in merged.items():
+        year = label.partition("/")[2]  # 'report_year-2021', '' for a table without years
+        write_merged(files, new, f"{year or 'part'}-compact-{digest}", work)  # the names readers glob
+    _fsync(new)  # the merged files were synced as written; the links are of published files
+    write_json_atomic({"partition": table}, work / "swap.json")
     crash_point("compact-staged")
-    swap_folders(new, partition, work / "old")
+    swap_folders(new, folder, work / "old")
     crash_point("compact-swapped")
     shutil.rmtree(work)
     crash_point("compact-cleaned")

@@ -1,7 +1,15 @@
-"""The Parquet lake: the source of truth, partitioned by report_year.
+"""The Parquet lake: the source of truth, one file per report_year and batch.
 
-Layout: DIR/lake/<table>/report_year=<YYYY>/part-<batch hash>.parquet. Each batch
-appends new part files; a doc_id already in the lake is never written twice, so
+Layout: DIR/lake/<table>/report_year-<YYYY|null>-<name>.parquet, report_year a column inside
+every file (tables without a year, `validated` and `corrections`, are plain part-<hash>.parquet).
+Not hive folders: pyarrow (what `pd.read_parquet(dir)` uses) reads a null-year partition
+`report_year=__HIVE_DEFAULT_PARTITION__` as a dictionary holding a null and fails, a folder named
+otherwise parses as a string (or breaks polars' type inference), and a column both in the file and
+in the folder name breaks pyarrow's schema merge. A column in flat files reads the same in pandas,
+pyarrow, polars and DuckDB, nulls as nulls. A query on one year skips the other years' files by
+name (`year_glob`) or by the files' min/max statistics (a WHERE on report_year).
+Lakes written in the old hive layout are rewritten once (`migrate_layout`, called by `recover`).
+Each batch appends new part files; a doc_id already in the lake is never written twice, so
 re-running the same input writes nothing.
 
 A batch is published in three steps (load/faults.py names each step for the crash tests):
@@ -31,6 +39,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from govreports.load.faults import crash_point
+from govreports.load.sqltext import glob_literal
 from govreports.transform.model import DocumentResult
 
 DOCUMENTS_SCHEMA = pa.schema(
@@ -98,15 +107,54 @@ CHECKS_SCHEMA = pa.schema(
 )
 
 SCHEMAS = {"documents": DOCUMENTS_SCHEMA, "facts": FACTS_SCHEMA, "checks": CHECKS_SCHEMA}
-NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+
+# --- where a table's files are: the one place that knows the layout (lake_tables, compact, views use it)
+YEAR_PREFIX = "report_year-"
+NULL_YEAR = "null"  # in file names only: the column holds a real null
+TABLE_GLOB = "*.parquet"  # every file of a table (staging and temporary files never match)
 
 
 def lake_dir(out_dir: Path) -> Path:
     return Path(out_dir) / "lake"
 
 
+def table_dir(out_dir: Path, table: str) -> Path:
+    return lake_dir(out_dir) / table
+
+
 def table_files(out_dir: Path, table: str) -> list[Path]:
-    return sorted((lake_dir(out_dir) / table).glob("report_year=*/*.parquet"))
+    return sorted(table_dir(out_dir, table).glob(TABLE_GLOB))
+
+
+def year_token(year: int | None) -> str:
+    return NULL_YEAR if year is None else str(int(year))
+
+
+def year_file_name(year: int | None, stem: str) -> str:
+    """The file name of a part of `year`: report_year-<YYYY|null>-<stem>.parquet."""
+    return f"{YEAR_PREFIX}{year_token(year)}-{stem}.parquet"
+
+
+def year_glob(year: int | None) -> str:
+    """The glob of one year's files in a table folder (a reader's pruning by name)."""
+    return f"{YEAR_PREFIX}{year_token(year)}-*.parquet"
+
+
+def partition_of(path: Path) -> str | None:
+    """'report_year-2021' for a file of year 2021 ('report_year-null' for no year), None for a table without years."""
+    if not path.name.startswith(YEAR_PREFIX):
+        return None
+    return YEAR_PREFIX + path.name.removeprefix(YEAR_PREFIX).split("-", 1)[0]
+
+
+def file_year(path: Path) -> int | None:
+    token = (partition_of(path) or "").removeprefix(YEAR_PREFIX)
+    return None if token in ("", NULL_YEAR) else int(token)
+
+
+def table_glob_sql(out_dir: Path, table: str, pattern: str = TABLE_GLOB) -> str:
+    """The SQL glob of a table's files for read_parquet (relative inside paths_relative_to)."""
+    return glob_literal(table_dir(out_dir, table), pattern)
 
 
 STAGING = "_staging"
@@ -125,7 +173,7 @@ def known_doc_ids(out_dir: Path) -> set[str]:
     if not read <= files:  # parts went away (a rebuilt lake): start over
         read, ids = set(), set()
     new = sorted(files - read)
-    if new:  # no partitioning: a lake of only the null-year partition has no year to infer
+    if new:
         table = ds.dataset([str(f) for f in new], format="parquet").to_table(columns=["doc_id"])
         ids = ids | set(table["doc_id"].to_pylist())
     _KNOWN[key] = (files, ids)
@@ -201,10 +249,6 @@ def write_json_atomic(data: object, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def partition_name(year: int | None) -> str:
-    return f"report_year={NULL_PARTITION if year is None else year}"
-
-
 def write_batch(results: list[DocumentResult], out_dir: Path, known_keys: set[str]) -> list[DocumentResult]:
     """Append the documents not yet in the lake, as one published batch; return those written."""
     seen = known_doc_ids(out_dir)
@@ -223,11 +267,10 @@ def write_batch(results: list[DocumentResult], out_dir: Path, known_keys: set[st
         for row in records[table]:
             by_year.setdefault(row["report_year"], []).append(row)
         for year, part in sorted(by_year.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)):
-            # report_year lives in the partition path only (plain hive layout)
-            data = pa.Table.from_pylist(part, schema=SCHEMAS[table]).drop_columns(["report_year"])
+            data = pa.Table.from_pylist(part, schema=SCHEMAS[table])
             if table == "facts":  # the data dictionary travels with the values (key-value metadata)
                 data = data.replace_schema_metadata(_dictionary_metadata())
-            rel = f"{table}/{partition_name(year)}/part-{batch_id}.parquet"
+            rel = f"{table}/{year_file_name(year, f'part-{batch_id}')}"
             atomic_write(data, staging / rel)
             parts.append(rel)
             crash_point("batch-part-staged")
@@ -322,24 +365,79 @@ def recover(out_dir: Path) -> list[str]:
         shutil.rmtree(staging, ignore_errors=True)
     for tmp in lake.glob("**/*.tmp") if lake.exists() else []:
         tmp.unlink(missing_ok=True)
+    done += migrate_layout(out_dir)
     _KNOWN.pop(Path(out_dir).resolve(), None)
     return done
 
 
+# --- the old layout: DIR/lake/<table>/report_year=<YYYY|__HIVE_DEFAULT_PARTITION__>/part-*.parquet,
+# report_year only in the folder name
+OLD_PARTITION = "report_year="
+OLD_NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+
+
+def old_layout_tables(out_dir: Path) -> list[str]:
+    """Lake tables still holding hive folders (report_year=…)."""
+    lake = lake_dir(out_dir)
+    tables = [t for t in lake.iterdir() if t.is_dir() and not t.name.startswith(("_", "."))] if lake.exists() else []
+    return sorted(t.name for t in tables if any(t.glob(f"{OLD_PARTITION}*/")))
+
+
+def migrate_layout(out_dir: Path) -> list[str]:
+    """Rewrite every old-layout table into the flat layout, report_year put into each file (hold the lake
+    lock; `recover` calls it). Each table is built whole under _staging/ and swapped in by the derived
+    tables' manifest (commit_tables): a crash before the manifest leaves the old layout, which the next
+    run migrates again; one after it is rolled forward by `recover`. Returns what was done."""
+    tables = old_layout_tables(out_dir)
+    if not tables:
+        return []
+    build = "migrate-" + hashlib.sha256(f"{os.getpid()} {datetime.now(UTC)}".encode()).hexdigest()[:12]
+    staging = stage_tables_dir(out_dir, build)
+    shutil.rmtree(staging, ignore_errors=True)
+    for table in tables:
+        folder, new = table_dir(out_dir, table), staging / table
+        new.mkdir(parents=True)
+        for part in sorted(folder.glob(f"{OLD_PARTITION}*/*.parquet")):
+            token = part.parent.name.removeprefix(OLD_PARTITION)
+            year = None if token == OLD_NULL_PARTITION else int(token)
+            with_year_column(part, new / year_file_name(year, part.stem), year, table)
+            crash_point("migrate-part-written")
+        for flat in folder.glob(TABLE_GLOB):  # parts already in the new layout are kept as they are
+            os.link(flat, new / flat.name)
+    commit_tables(out_dir, build, tables)
+    return [f"migrated lake/{table} to one folder with report_year in every file (was report_year=… folders)"
+            for table in tables]  # fmt: skip
+
+
+def with_year_column(src: Path, dst: Path, year: int | None, table: str) -> None:
+    """Copy one old part, row group by row group, with report_year (int32) where the table's schema has it."""
+    source = pq.ParquetFile(src)
+    schema = source.schema_arrow
+    if "report_year" in schema.names:
+        os.link(src, dst)
+        return
+    known = SCHEMAS.get(table)
+    at = known.names.index("report_year") if known is not None else int(schema.names[:1] == ["doc_id"])
+    meta = {k: v for k, v in (schema.metadata or {}).items() if k != b"ARROW:schema"}
+    field = pa.field("report_year", pa.int32())
+    tmp = dst.with_suffix(f".parquet.{os.getpid()}.tmp")
+    writer = pq.ParquetWriter(tmp, schema.insert(at, field).with_metadata(meta or None), compression="zstd")
+    try:
+        for i in range(source.num_row_groups):
+            group = source.read_row_group(i)
+            writer.write_table(group.add_column(at, field, pa.array([year] * group.num_rows, pa.int32())))
+    finally:
+        writer.close()
+    os.replace(tmp, dst)
+
+
 def read_table(out_dir: Path, table: str, schema: pa.Schema | None = None) -> pa.Table:
-    """The whole table, with report_year restored from the partition path."""
+    """The whole table (report_year is a column of every file)."""
     files = table_files(out_dir, table)
     if not files:
         return (schema or SCHEMAS[table]).empty_table()
-    dataset = ds.dataset(
-        [str(f) for f in files],
-        # the table's schema, not the first file's: parts written before a column was added read it as null
-        schema=schema or SCHEMAS.get(table),
-        format="parquet",
-        # typed, not inferred: a lake holding only the null-year partition has nothing to infer from
-        partitioning=ds.partitioning(pa.schema([("report_year", pa.int32())]), flavor="hive"),
-        partition_base_dir=str(lake_dir(out_dir) / table),
-    )
+    # the table's schema, not the first file's: parts written before a column was added read it as null
+    dataset = ds.dataset([str(f) for f in files], schema=schema or SCHEMAS.get(table), format="parquet")
     return dataset.to_table()
 
 

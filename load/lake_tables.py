@@ -10,11 +10,8 @@ Each year's file is sorted by the columns queries filter on (Derived.order) in r
 ROW_GROUP_ROWS, so row-group statistics prune. They are recomputed in full at every build; maintaining
 them per touched year or agency is left to do (issue 13 item 1).
 
-Layout: one file per report year, `lake/<table>/report_year-<YYYY|null>-<n>.parquet`, with
-report_year a column inside the file, not a hive folder: pyarrow's default hive discovery (what
-`pd.read_parquet(dir)` uses) turns a `report_year=__HIVE_DEFAULT_PARTITION__` folder into a
-dictionary holding a null, and then fails (`Cannot yet unify dictionaries with nulls`); a column in
-the file is read the same way by pandas, pyarrow, polars and DuckDB, nulls included.
+Layout: the lake's (load/lake.py): one file per report year, `lake/<table>/report_year-<YYYY|null>-<n>.parquet`,
+with report_year a column inside the file, read the same way by pandas, pyarrow, polars and DuckDB, nulls included.
 
 Visibility: the tables are written (COPY … PARTITION_BY) under lake/_staging/, then committed by
 one manifest rename and swapped in folder by folder (load.lake.commit_tables): a crash never leaves
@@ -32,8 +29,8 @@ from pathlib import Path
 
 import duckdb
 
-from govreports.load.lake import commit_tables, lake_dir, stage_tables_dir
-from govreports.load.sqltext import glob_literal, path_literal
+from govreports.load.lake import commit_tables, stage_tables_dir, table_files, table_glob_sql, year_file_name
+from govreports.load.sqltext import path_literal
 
 
 @dataclass(frozen=True)
@@ -65,20 +62,11 @@ THIN_VIEWS: dict[str, tuple[str, tuple[str, ...] | None, str]] = {
     # one row per distinct non-blank agency name (every such name has a key: it matches itself)
     "agency_names": ("document_choice", ("agency", "agency_key"), "agency IS NOT NULL AND trim(agency) <> ''"),
 } | {table: (table, None, "") for table in DERIVED if table != "document_choice"}
-NULL_YEAR = "null"
 ROW_GROUP_ROWS = 20_000  # smaller than DuckDB's 122,880: one agency's rows are found in few groups
-
-
-def table_files(out_dir: Path, table: str) -> list[Path]:
-    return sorted((lake_dir(out_dir) / table).glob("report_year-*.parquet"))
 
 
 def _build_id() -> str:
     return hashlib.sha256(f"{os.getpid()} {time.time_ns()}".encode()).hexdigest()[:16]
-
-
-def _year_file(year: int | None) -> str:
-    return f"report_year-{NULL_YEAR if year is None else year}-0.parquet"
 
 
 def stage_table(con: duckdb.DuckDBPyConnection, derived: Derived, staging: Path, table: str) -> None:
@@ -93,7 +81,7 @@ def stage_table(con: duckdb.DuckDBPyConnection, derived: Derived, staging: Path,
             where = "report_year IS NULL" if year is None else f"report_year = {int(year)}"
             con.execute(
                 f"COPY (SELECT * FROM _derived WHERE {where} ORDER BY {order}) TO "
-                f"{path_literal(folder / _year_file(year))} "
+                f"{path_literal(folder / year_file_name(year, '0'))} "
                 f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS})"
             )
     finally:
@@ -116,7 +104,7 @@ def thin_view_sql(out_dir: Path, table: str, columns: list[tuple[str, str]], whe
     if not table_files(out_dir, table):
         return None
     cols = ", ".join(f"CAST({name} AS {typ}) AS {name}" for name, typ in columns)
-    glob = glob_literal(lake_dir(out_dir) / table, "report_year-*.parquet")
+    glob = table_glob_sql(out_dir, table)
     select = f"SELECT {'DISTINCT ' if where else ''}{cols} FROM read_parquet({glob}, hive_partitioning = false)"
     return f"{select} WHERE {where}" if where else select
 

@@ -20,9 +20,8 @@ import pyarrow.parquet as pq
 from govreports.load import corrections, views
 from govreports.load.choice import create_choice_views
 from govreports.load.faults import crash_point
-from govreports.load.lake import SCHEMAS, lake_dir, table_files, write_json_atomic
+from govreports.load.lake import SCHEMAS, lake_dir, recover, table_files, table_glob_sql, write_json_atomic
 from govreports.load.lake_tables import DERIVED, use_derived_tables
-from govreports.load.lake_tables import table_files as derived_files
 from govreports.load.lock import lake_lock
 from govreports.load.sqltext import glob_literal, path_literal, paths_relative_to
 from govreports.pipelines import __version__
@@ -51,21 +50,20 @@ def duck_type(arrow_type: pa.DataType) -> str:
 
 
 def lake_view_sql(out_dir: Path, table: str, schema: pa.Schema) -> str:
-    """SELECT over one lake table (report_year from the partition path, as INTEGER),
-    or a typed empty relation when the table has no file yet."""
+    """SELECT over one lake table, or a typed empty relation when the table has no file yet.
+    report_year is a plain column of the files, so a WHERE on it is pushed into the Parquet scan
+    (row groups of other years are skipped by their statistics)."""
     if not table_files(out_dir, table):
         cols = ", ".join(f"CAST(NULL AS {duck_type(f.type)}) AS {f.name}" for f in schema)
         return f"SELECT {cols} WHERE false"
-    glob = glob_literal(lake_dir(out_dir) / table, "*/*.parquet")
     # a column added to the schema after the lake's parts were written is null for them
-    written = {"report_year"}.union(*(pq.read_schema(f).names for f in table_files(out_dir, table)))
-    cols = ", ".join(
-        "TRY_CAST(report_year AS INTEGER) AS report_year"
-        if f.name == "report_year"
-        else (f.name if f.name in written else f"CAST(NULL AS {duck_type(f.type)}) AS {f.name}")
-        for f in schema
-    )
-    return f"SELECT {cols} FROM read_parquet({glob}, hive_partitioning = true, union_by_name = true)"
+    written = set().union(*(pq.read_schema(f).names for f in table_files(out_dir, table)))
+    cols = ", ".join(f.name if f.name in written else f"CAST(NULL AS {duck_type(f.type)}) AS {f.name}" for f in schema)
+    return f"SELECT {cols} FROM {_read_lake(out_dir, table)}"
+
+
+def _read_lake(out_dir: Path, table: str) -> str:
+    return f"read_parquet({table_glob_sql(out_dir, table)}, hive_partitioning = false, union_by_name = true)"
 
 
 def base_view_sql(out_dir: Path, table: str) -> str:
@@ -78,7 +76,7 @@ def base_view_sql(out_dir: Path, table: str) -> str:
 
 
 def _raw_documents(out_dir: Path) -> str:
-    return f"read_parquet({glob_literal(lake_dir(out_dir) / 'documents', '*/*.parquet')}, hive_partitioning = true)"
+    return _read_lake(out_dir, "documents")
 
 
 def open_database(path: Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
@@ -145,6 +143,7 @@ def create_computing_views(con: duckdb.DuckDBPyConnection, out_dir: Path) -> Non
 
 
 def _build_warehouse(out_dir: Path, extra_views: ExtraViews) -> Path:
+    recover(out_dir)  # the views read the flat layout: an old lake is migrated first (no-op after)
     path = warehouse_path(out_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.building")
@@ -178,7 +177,7 @@ def built_from(out_dir: Path) -> dict:
     """What the views depend on: the code that wrote them, the lake's part files (a view over an
     empty table, the columns written, the corrections overlay), the fetch log, and the file itself."""
     files = [f for table in SCHEMAS for f in table_files(out_dir, table)] + corrections.overlay_files(out_dir)
-    files += [f for table in DERIVED for f in derived_files(out_dir, table)]  # a table lost or mid-swap: rebuild
+    files += [f for table in DERIVED for f in table_files(out_dir, table)]  # a table lost or mid-swap: rebuild
     parts = sorted(str(f.relative_to(lake_dir(out_dir))) for f in files)
     log = Path(out_dir) / "raw" / "fetches.jsonl"
     stat = warehouse_path(out_dir).stat()

@@ -58,8 +58,8 @@ def test_rebuild_reparses_into_a_new_lake(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert runner.invoke(app, ["ingest", str(src), "--out", str(out)]).exit_code == 0
     # an older parser left a wrong value behind: the rebuilt lake no longer has it
-    stale = out / "lake" / "facts" / "report_year=2023" / "stale.parquet"
-    next((out / "lake" / "facts" / "report_year=2023").glob("part-*.parquet")).rename(stale)
+    stale = out / "lake" / "facts" / "report_year-2023-stale.parquet"
+    next((out / "lake" / "facts").glob("report_year-2023-part-*.parquet")).rename(stale)
 
     result = runner.invoke(app, ["ingest", str(src), "--out", str(out), "--rebuild"])
     assert result.exit_code == 0, result.output

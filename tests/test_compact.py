@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from govreports.load import compact as compaction
-from govreports.load.compact import COMPACTING, compact, partitions, parts
+from govreports.load.compact import COMPACTING, compact, partitions
 from govreports.load.lake import lake_dir, read_table
 from govreports.load.lock import LakeBusyError
 from govreports.load.warehouse import connect
@@ -53,7 +53,7 @@ compact(sys.argv[1])
 
 
 def lake_rows(out: Path) -> dict[str, list[str]]:
-    """Every lake table's rows, sorted, as text (every column, report_year from the path)."""
+    """Every lake table's rows, sorted, as text (every column)."""
     rows = {t: sorted(map(repr, read_table(out, t).to_pylist())) for t in ("documents", "facts", "checks")}
     for table in ("validated", EXTRA):
         files = sorted((lake_dir(out) / table).rglob("*.parquet"))
@@ -71,7 +71,7 @@ def view_answers(out: Path) -> list[list[tuple]]:
 
 
 def file_counts(out: Path) -> dict[str, int]:
-    return {p.relative_to(lake_dir(out)).as_posix(): len(parts(p)) for p in partitions(out)}
+    return {label: len(files) for label, files in partitions(out).items()}
 
 
 @pytest.fixture(scope="module")
@@ -82,10 +82,10 @@ def small_parts_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("lake") / "out"
     ingest(discover_all([src]), out, batch_size=1)
     for i in range(5):  # a table of another writer, with small parts in one partition
-        part = lake_dir(out) / EXTRA / "report_year=2021" / f"part-{i}.parquet"
+        part = lake_dir(out) / EXTRA / f"report_year-2021-part-{i}.parquet"
         part.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(pa.table({"doc_id": [f"d{i}", f"c{i}"], "agency_key": [f"z{i}", f"a{i}"]}), part)
-    assert file_counts(out)["facts/report_year=2021"] == 5
+    assert file_counts(out)["facts/report_year-2021"] == 5
     return out
 
 
@@ -113,7 +113,7 @@ def test_many_small_parts_compact_to_one_file_per_partition_with_the_same_rows_a
     done = compact(lake)
     after = file_counts(lake)
     assert sorted(done.partitions) == sorted(p for p, n in before.items() if n > 1)
-    assert "extra/report_year=2021" in done.partitions
+    assert "extra/report_year-2021" in done.partitions
     assert set(after) == set(before) and set(after.values()) == {1}
     assert done.files_before == sum(before[p] for p in done.partitions) and done.files_after == len(done.partitions)
     assert lake_rows(lake) == rows
@@ -125,15 +125,15 @@ def test_many_small_parts_compact_to_one_file_per_partition_with_the_same_rows_a
 
 def test_compacted_files_are_sorted_by_the_filter_columns_and_keep_the_dictionary_metadata(lake: Path) -> None:
     compact(lake)
-    (facts,) = parts(lake_dir(lake) / "facts" / "report_year=2021")
+    (facts,) = partitions(lake)["facts/report_year-2021"]
     table = pq.read_table(facts)
     keys = table.column("key").to_pylist()
     assert keys == sorted(keys)
     assert b"govreports.dictionary" in pq.read_schema(facts).metadata
-    (extra,) = parts(lake_dir(lake) / EXTRA / "report_year=2021")
+    (extra,) = partitions(lake)[f"{EXTRA}/report_year-2021"]
     assert pq.read_table(extra).column("agency_key").to_pylist() == sorted(f"{c}{i}" for c in "az" for i in range(5))
-    (docs,) = parts(lake_dir(lake) / "documents" / "report_year=2021")
-    assert pq.read_schema(docs) == pq.read_schema(sorted(parts(lake_dir(lake) / "documents" / "report_year=2017"))[0])
+    (docs,) = partitions(lake)["documents/report_year-2021"]
+    assert pq.read_schema(docs) == pq.read_schema(partitions(lake)["documents/report_year-2017"][0])
 
 
 def test_compacting_twice_changes_nothing(lake: Path) -> None:
@@ -145,15 +145,14 @@ def test_compacting_twice_changes_nothing(lake: Path) -> None:
 
 
 def test_large_parts_are_kept_as_they_are_and_only_small_ones_merged(lake: Path, reference: tuple, monkeypatch) -> None:
-    partition = lake_dir(lake) / "facts" / "report_year=2021"
-    sizes = sorted((p.stat().st_size, p) for p in parts(partition))
+    sizes = sorted((p.stat().st_size, p) for p in partitions(lake)["facts/report_year-2021"])
     biggest = sizes[-1][1]
     inode = biggest.stat().st_ino
     rows = reference[0]
     monkeypatch.setattr(compaction, "SMALL_FILE_BYTES", sizes[-1][0])  # the biggest part is "large"
     compact(lake)
-    assert biggest.exists() and biggest.stat().st_ino == inode  # hard-linked into the new partition, not rewritten
-    assert len(parts(partition)) == 2
+    assert biggest.exists() and biggest.stat().st_ino == inode  # hard-linked into the new folder, not rewritten
+    assert len(partitions(lake)["facts/report_year-2021"]) == 2
     assert lake_rows(lake) == rows
 
 
@@ -161,10 +160,10 @@ def test_large_parts_are_kept_as_they_are_and_only_small_ones_merged(lake: Path,
     "crash_at",
     [
         "compact-part-written:1",  # the first merged file written in staging
-        "compact-staged:1",  # first partition staged, journal written, not swapped
-        "compact-swapped:1",  # first partition swapped in, its old parts still in staging
-        "compact-staged:7",  # some partitions done, one staged
-        "compact-cleaned:4",  # between two partitions
+        "compact-staged:1",  # first table staged, journal written, not swapped
+        "compact-swapped:1",  # first table swapped in, its old parts still in staging
+        "compact-staged:3",  # some tables done, one staged
+        "compact-cleaned:2",  # between two tables
     ],
 )
 def test_crash_at_each_step_then_rerun_gives_the_same_lake_and_readers_never_see_half(
@@ -217,7 +216,7 @@ def test_an_ingest_compacts_partitions_past_the_threshold(lake: Path, reference:
     monkeypatch.setenv("GOVREPORTS_COMPACT_AFTER_PARTS", "3")  # 2021 holds 5 parts a table, 2020 holds 3
     summary = ingest(discover_all([SAMPLES / INPUTS[0]]), lake, batch_size=1)
     counts = file_counts(lake)
-    assert counts["facts/report_year=2021"] == 1 and counts["facts/report_year=2020"] == 3
+    assert counts["facts/report_year-2021"] == 1 and counts["facts/report_year-2020"] == 3
     assert summary.compacted == "4 partitions, 20 parts → 4 files"  # documents, facts, checks, extra of 2021
     assert lake_rows(lake) == rows
 

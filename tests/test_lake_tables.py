@@ -16,12 +16,13 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pytest
 
 from govreports.load.dictionary import data_dictionary
-from govreports.load.lake import PUBLISHING, STAGING, lake_dir, recover, write_batch
+from govreports.load.lake import PUBLISHING, STAGING, lake_dir, recover, write_batch, year_glob
 from govreports.load.lake_tables import DERIVED, THIN_VIEWS
 from govreports.load.sqltext import glob_literal, paths_relative_to
 from govreports.load.warehouse import connect, create_computing_views, open_database
@@ -33,7 +34,7 @@ from tests.validation_fixtures import doc_id, fact, result
 RECEIVED = "s3.new_received.total"
 NATIONAL_TOTAL = "SELECT sum(applications_received)::BIGINT FROM reports WHERE is_primary"
 BY_YEAR = "SELECT report_year, sum(applications_received)::BIGINT FROM reports WHERE is_primary GROUP BY 1 ORDER BY 1"
-LAKE_TABLES = ("documents", "facts", "checks", "validated", "document_choice", "reports")
+LAKE_TABLES = ("documents", "facts", "checks", "validated", *DERIVED)
 
 
 def received_keys() -> list[str]:
@@ -68,12 +69,12 @@ def from_duckdb_facts_parquet(out: Path) -> dict:
     keys = ", ".join(f"'{k}'" for k in received_keys())
     sql = f"""
         WITH received AS (
-            SELECT doc_id, max(value) AS v FROM read_parquet({glob_literal(lake / "facts", "*/*.parquet")})
+            SELECT doc_id, max(value) AS v FROM read_parquet({glob_literal(lake / "facts", "*.parquet")})
             WHERE key IN ({keys}) GROUP BY doc_id
         )
         SELECT c.report_year, sum(r.v)::BIGINT
         FROM read_parquet({glob_literal(lake / "document_choice", "*.parquet")}) c
-        JOIN read_parquet({glob_literal(lake / "documents", "*/*.parquet")}, hive_partitioning = true) d USING (doc_id)
+        JOIN read_parquet({glob_literal(lake / "documents", "*.parquet")}) d USING (doc_id)
         JOIN received r USING (doc_id)
         WHERE c.is_primary AND d.doc_type = 'annual_report' AND r.v = trunc(r.v)
         GROUP BY 1 HAVING count(*) > 0 ORDER BY 1
@@ -99,10 +100,59 @@ def from_pandas_facts(out: Path) -> dict:
     received = received[received == received.round()]
     primary = choice[choice["is_primary"]].set_index("doc_id")
     joined = primary.join(received.rename("received"), how="inner")
-    # the annual reports: the rows of lake/reports
-    annual = set(pd.read_parquet(lake_dir(out) / "reports", columns=["doc_id"])["doc_id"])
-    joined = joined[joined.index.isin(annual)]
+    # the annual reports, from plain pandas on lake/documents (which holds undated documents)
+    documents = pd.read_parquet(lake_dir(out) / "documents", columns=["doc_id", "doc_type"])
+    joined = joined[joined.index.isin(documents.loc[documents["doc_type"] == "annual_report", "doc_id"])]
     return {int(y): int(v) for y, v in joined.groupby("report_year")["received"].sum().items()}
+
+
+def from_pyarrow_facts(out: Path) -> dict:
+    """pyarrow datasets on lake/facts, lake/documents and lake/document_choice, joined in Arrow."""
+    lake = lake_dir(out)
+    received = (
+        ds.dataset(lake / "facts", format="parquet")
+        .to_table(columns=["doc_id", "value"], filter=pc.field("key").isin(received_keys()))
+        .group_by("doc_id")
+        .aggregate([("value", "max")])
+    )
+    received = received.filter(pc.equal(received["value_max"], pc.round(received["value_max"])))
+    annual = ds.dataset(lake / "documents", format="parquet").to_table(
+        columns=["doc_id", "report_year"], filter=pc.field("doc_type") == "annual_report"
+    )
+    primary = ds.dataset(lake / "document_choice", format="parquet").to_table(
+        columns=["doc_id"], filter=pc.field("is_primary")
+    )
+    joined = annual.join(primary, "doc_id", join_type="inner").join(received, "doc_id", join_type="inner")
+    summed = joined.group_by("report_year").aggregate([("value_max", "sum")])
+    return dict(zip(summed["report_year"].to_pylist(), map(int, summed["value_max_sum"].to_pylist()), strict=True))
+
+
+def from_polars_facts(out: Path) -> dict:
+    """polars on lake/facts, lake/documents and lake/document_choice (hive_partitioning as docs/analysts.md)."""
+    pl = pytest.importorskip("polars")
+    lake = lake_dir(out)
+
+    def scan(table: str):
+        return pl.scan_parquet(str(lake / table / "**" / "*.parquet"), hive_partitioning=True)
+
+    received = (
+        scan("facts")
+        .filter(pl.col("key").is_in(received_keys()))
+        .group_by("doc_id")
+        .agg(pl.col("value").max())
+        .filter(pl.col("value") == pl.col("value").round())
+    )
+    frame = (
+        scan("documents")
+        .filter(pl.col("doc_type") == "annual_report")
+        .select("doc_id", "report_year")
+        .join(scan("document_choice").filter(pl.col("is_primary")).select("doc_id"), on="doc_id")
+        .join(received, on="doc_id")
+        .group_by("report_year")
+        .agg(pl.col("value").sum())
+        .collect()
+    )
+    return {y: int(v) for y, v in zip(frame["report_year"].to_list(), frame["value"].to_list(), strict=True)}
 
 
 def from_pyarrow(out: Path) -> dict:
@@ -130,7 +180,7 @@ def from_polars(out: Path) -> dict:
 
 
 WAYS = [from_view, from_duckdb_reports_parquet, from_duckdb_facts_parquet, from_pandas_reports, from_pandas_facts,
-        from_pyarrow, from_polars]  # fmt: skip
+        from_pyarrow, from_pyarrow_facts, from_polars, from_polars_facts]  # fmt: skip
 
 
 def assert_one_national_total(out: Path, expected_total: int) -> None:
@@ -153,6 +203,10 @@ def samples_lake(tmp_path_factory) -> Path:
 
 
 def test_national_total_is_one_number_every_way_on_the_samples(samples_lake: Path):
+    """Four readers (DuckDB, pandas, polars, pyarrow) on the lake tables themselves (documents, facts,
+    document_choice), on a lake holding documents with no year, and on lake/reports, give one number."""
+    undated = pd.read_parquet(lake_dir(samples_lake) / "documents", columns=["report_year"])["report_year"]
+    assert undated.isna().sum() == 3
     assert_one_national_total(samples_lake, 12690)
     con = connect(samples_lake)
     try:  # the view reads the lake table now, and says the same as the computation it replaced
@@ -174,25 +228,43 @@ def test_national_total_is_one_number_every_way_with_the_shared_corpus(samples_l
     assert_one_national_total(out, 13218)
 
 
-def test_every_lake_table_reads_with_plain_pandas_and_polars(samples_lake: Path):
+def test_every_lake_table_reads_with_plain_pandas_polars_pyarrow_and_duckdb(samples_lake: Path):
+    """The samples have documents with no year: each reader sees them with a null report_year."""
     pl = pytest.importorskip("polars")
+    undated = {"documents": 3, "document_choice": 3, "facts": 0, "checks": 0, "reports": 0}
     for table in LAKE_TABLES:
-        if table == "documents":
-            continue  # the null-year partition: test_documents_reads_with_plain_pandas below
-        frame = pd.read_parquet(lake_dir(samples_lake) / table)
-        lazy = pl.scan_parquet(str(lake_dir(samples_lake) / table / "**" / "*.parquet"), hive_partitioning=True)
-        assert len(frame) == lazy.select(pl.len()).collect().item() > 0, table
-    choice = pd.read_parquet(lake_dir(samples_lake) / "document_choice")
-    assert choice["report_year"].isna().sum() == 3  # documents with no year read as null, not as a category
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="pyarrow's hive discovery (infer_dictionary) makes report_year=__HIVE_DEFAULT_PARTITION__ a dictionary "
-    "holding a null, which to_pandas cannot unify; needs the documents parts written with report_year in the file",
-)
-def test_documents_reads_with_plain_pandas(samples_lake: Path):
+        folder = lake_dir(samples_lake) / table
+        frame = pd.read_parquet(folder)
+        lazy = pl.scan_parquet(str(folder / "**" / "*.parquet"), hive_partitioning=True)
+        arrow = ds.dataset(folder, format="parquet").to_table()
+        con = duckdb.connect()
+        try:
+            duck = con.execute(f"SELECT count(*) FROM read_parquet({glob_literal(folder, '*.parquet')})").fetchone()[0]
+        finally:
+            con.close()
+        assert len(frame) == lazy.select(pl.len()).collect().item() == arrow.num_rows == duck > 0, table
+        if table in undated:
+            assert frame["report_year"].isna().sum() == undated[table], table  # null, never 0 or a string
+            assert lazy.select(pl.col("report_year").is_null().sum()).collect().item() == undated[table], table
+            assert arrow["report_year"].null_count == undated[table], table
+            assert arrow.schema.field("report_year").type == pa.int32(), table
+            assert lazy.collect_schema()["report_year"] == pl.Int32, table
     assert len(pd.read_parquet(lake_dir(samples_lake) / "documents")) == 137
+
+
+def test_a_year_is_read_alone_by_file_name_or_by_statistics(samples_lake: Path):
+    """Partition pruning: one year's facts by glob (year_glob), or by a filter the readers push down to the
+    files' min/max statistics; both give that year's rows and nothing else."""
+    pl = pytest.importorskip("polars")
+    facts = lake_dir(samples_lake) / "facts"
+    whole = pd.read_parquet(facts, columns=["report_year"])
+    n2023 = int((whole["report_year"] == 2023).sum())
+    assert 0 < n2023 < len(whole)
+    by_name = pd.read_parquet([str(f) for f in facts.glob(year_glob(2023))])
+    assert len(by_name) == n2023 and set(by_name["report_year"]) == {2023}
+    assert len(pd.read_parquet(facts, filters=[("report_year", "=", 2023)])) == n2023
+    lazy = pl.scan_parquet(str(facts / "*.parquet")).filter(pl.col("report_year") == 2023)
+    assert lazy.select(pl.len()).collect().item() == n2023
 
 
 # --- the same report captured twice --------------------------------------------------------------
@@ -326,3 +398,112 @@ def test_every_view_answers_as_its_computing_definition_on_the_samples(samples_l
         warehouse.close()
         con.close()
         computing.unlink(missing_ok=True)
+
+
+# --- a lake of the old layout (report_year=<Y>/ folders, the year only in the folder name) ------------
+
+OLD_LAYOUT_TABLES = ("documents", "facts", "checks")
+VIEW_QUERIES = [
+    BY_YEAR,
+    "SELECT report_year, count(*) FROM documents GROUP BY 1 ORDER BY 1 NULLS FIRST",
+    "SELECT * FROM documents ORDER BY doc_id",
+    "SELECT doc_id, report_year, key, value, method, page, raw_label FROM facts ORDER BY ALL",
+    "SELECT * FROM checks ORDER BY ALL",
+    "SELECT * FROM requests_wide ORDER BY ALL",
+]
+MIGRATE = """
+import sys
+from govreports.load.lake import recover
+from govreports.load.lock import lake_lock
+with lake_lock(sys.argv[1]):
+    recover(sys.argv[1])
+"""
+
+
+def view_answers(out: Path) -> list[list[tuple]]:
+    con = connect(out)
+    try:
+        return [con.execute(q).fetchall() for q in VIEW_QUERIES]
+    finally:
+        con.close()
+
+
+def to_old_layout(out: Path) -> None:
+    """Rewrite the lake as the writer before the flat layout did: report_year=<Y>/part-<batch>.parquet
+    (__HIVE_DEFAULT_PARTITION__ for no year), without the column in the file."""
+    import pyarrow.parquet as pq
+
+    from govreports.load.lake import file_year, table_files
+
+    for table in OLD_LAYOUT_TABLES:
+        for part in table_files(out, table):
+            year = file_year(part)
+            folder = part.parent / f"report_year={'__HIVE_DEFAULT_PARTITION__' if year is None else year}"
+            folder.mkdir(exist_ok=True)
+            old = pq.read_table(part).drop_columns(["report_year"])
+            pq.write_table(old, folder / f"part-{part.stem[-16:]}.parquet")
+            part.unlink()
+
+
+@pytest.fixture
+def old_lake(samples_lake: Path, tmp_path: Path) -> tuple[Path, list]:
+    """A copy of the samples lake in the old layout, with the view answers it gave before."""
+    out = tmp_path / "out"
+    shutil.copytree(samples_lake, out)
+    build_warehouse(out)
+    answers = view_answers(out)
+    to_old_layout(out)
+    assert not list((lake_dir(out) / "documents").glob("*.parquet"))
+    with pytest.raises(pa.ArrowInvalid, match="Cannot yet unify dictionaries with nulls"):
+        pd.read_parquet(lake_dir(out) / "documents")  # what the old layout gave a pandas reader
+    return out, answers
+
+
+def test_the_next_ingest_migrates_an_old_layout_lake_with_the_same_answers(old_lake: tuple[Path, list]):
+    from govreports.pipelines.ingest import discover, ingest
+
+    out, answers = old_lake
+    summary = ingest(discover([SAMPLES / "gen000_gov_2021_2021.html"]), out)
+    assert summary.written == 0  # the documents already in the lake are known in the old layout too
+    assert sorted(n for n in summary.recovered if n.startswith("migrated")) == [
+        f"migrated lake/{t} to one folder with report_year in every file (was report_year=… folders)"
+        for t in sorted(OLD_LAYOUT_TABLES)
+    ]
+    assert not list(lake_dir(out).glob("*/report_year=*"))
+    assert view_answers(out) == answers
+    assert len(pd.read_parquet(lake_dir(out) / "documents")) == 137
+    assert_one_national_total(out, 12690)
+    again = ingest(discover([SAMPLES / "gen000_gov_2021_2021.html"]), out)
+    assert not any(n.startswith("migrated") for n in again.recovered)
+
+
+@pytest.mark.parametrize("crash_at", ["migrate-part-written:40", "tables-manifest-written", "table-old-retired:2"])
+def test_a_migration_killed_midway_leaves_a_readable_lake_and_is_finished_by_the_next_run(
+    crash_at: str, old_lake: tuple[Path, list]
+):
+    out, answers = old_lake
+    crashed = subprocess.run(
+        [sys.executable, "-c", MIGRATE, str(out)],
+        env={**os.environ, "GOVREPORTS_CRASH_AT": crash_at},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert crashed.returncode == 137, crashed.stderr[-2000:]
+    if crash_at == "migrate-part-written:40":  # before the commit: the old layout, whole
+        assert len(list((lake_dir(out) / "facts").glob("report_year=*/*.parquet"))) > 0
+        assert not list((lake_dir(out) / "facts").glob("*.parquet"))
+    from typer.testing import CliRunner
+
+    from govreports.pipelines.cli import app
+
+    result = CliRunner().invoke(app, ["warehouse", str(out)])  # takes the lock, recovers, migrates, rebuilds
+    assert result.exit_code == 0, result.output
+    done = " ".join(result.output.split())
+    if crash_at == "migrate-part-written:40":  # dropped, then done again
+        assert "dropped unpublished batch tables-migrate-" in done and "migrated lake/facts" in done
+    else:  # committed: rolled forward
+        assert "finished publishing batch tables-migrate-" in done and "migrated" not in done
+    assert not list((lake_dir(out)).glob("*/report_year=*"))
+    assert not list((lake_dir(out) / STAGING).glob("*")) and not list((lake_dir(out) / PUBLISHING).glob("*"))
+    assert view_answers(out) == answers

@@ -215,19 +215,18 @@ def test_a_lake_written_before_the_new_columns_still_reads(tmp_path: Path) -> No
     from govreports.load.lake import DOCUMENTS_SCHEMA, lake_dir, read_table
     from govreports.load.warehouse import lake_view_sql
 
-    older = pa.schema([f for f in DOCUMENTS_SCHEMA if f.name not in ("published_month", "meta_sources", "report_year")])
-    part = lake_dir(tmp_path) / "documents" / "report_year=2020"
+    older = pa.schema([f for f in DOCUMENTS_SCHEMA if f.name not in ("published_month", "meta_sources")])
+    part = lake_dir(tmp_path) / "documents"
     part.mkdir(parents=True)
-    pq.write_table(pa.Table.from_pylist([{"doc_id": "a", "agency": "某局"}], schema=older), part / "part-a.parquet")
+    row = {"doc_id": "a", "agency": "某局", "report_year": 2020}
+    pq.write_table(pa.Table.from_pylist([row], schema=older), part / "report_year-2020-part-a.parquet")
     rows = duckdb.sql(lake_view_sql(tmp_path, "documents", DOCUMENTS_SCHEMA)).fetchall()
     names = DOCUMENTS_SCHEMA.names
     assert [
         (r[names.index("doc_id")], r[names.index("published_month")], r[names.index("report_year")]) for r in rows
     ] == [("a", None, 2020)]
-    newer = pa.schema([f for f in DOCUMENTS_SCHEMA if f.name != "report_year"])
-    pq.write_table(
-        pa.Table.from_pylist([{"doc_id": "b", "published_month": "2021-01"}], schema=newer), part / "part-b.parquet"
-    )
+    row = {"doc_id": "b", "published_month": "2021-01", "report_year": 2020}
+    pq.write_table(pa.Table.from_pylist([row], schema=DOCUMENTS_SCHEMA), part / "report_year-2020-part-b.parquet")
     table = read_table(tmp_path, "documents").sort_by("doc_id")
     assert table.column("published_month").to_pylist() == [None, "2021-01"]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from govreports.load import warehouse
-from govreports.load.lake import known_doc_ids, lake_dir, mark_validated
+from govreports.load.lake import known_doc_ids, lake_dir, mark_validated, partition_of
 from govreports.load.warehouse import warehouse_path
 from govreports.pipelines.ingest import Freshness, discover, freshness, ingest, load_batch, process_batch
 from govreports.pipelines.warehouse import build_warehouse
@@ -99,8 +99,8 @@ def test_a_warehouse_of_another_version_is_work(copy: Path, monkeypatch: pytest.
 
 def test_a_warehouse_touched_since_its_build_or_a_lake_changed_under_it_is_work(copy: Path) -> None:
     out = copy / "out"
-    part = next((lake_dir(out) / "facts").glob("*/*.parquet"))
-    shutil.copy(part, part.with_name("part-copied.parquet"))
+    part = next((lake_dir(out) / "facts").glob("*.parquet"))
+    shutil.copy(part, part.with_name(f"{partition_of(part)}-part-copied.parquet"))
     assert not fresh(copy).warehouse_current
     build_warehouse(out)
     assert fresh(copy).warehouse_current
