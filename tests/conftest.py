@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,18 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 REPO = Path(__file__).resolve().parents[1]
 SHARED_CORPUS = REPO.parent / "shared" / "corpus"
 SAMPLES = REPO / "data" / "samples"
+
+
+def crash_child(script: str, *args: object, crash_at: str, timeout: float = 300, **env: str):
+    """Run `python -c script args…` with GOVREPORTS_CRASH_AT set: the child kills itself (exit 137)
+    at that crash point (load/faults.py)."""
+    return subprocess.run(
+        [sys.executable, "-c", script, *map(str, args)],
+        env={**os.environ, "GOVREPORTS_CRASH_AT": crash_at, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def expected_files(root: Path) -> list[Path]:

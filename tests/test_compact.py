@@ -7,7 +7,6 @@ document); crashes are real (a child process killed at a named step, load/faults
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -27,7 +26,7 @@ from govreports.load.warehouse import connect
 from govreports.pipelines.ingest import discover_all, ingest
 from govreports.pipelines.warehouse import build_warehouse
 
-from .conftest import SAMPLES
+from .conftest import SAMPLES, crash_child
 
 INPUTS = ["gen000_gov_2021_2021.html", "gen004_gov_2021_2021.html", "gen008_gov_2021_2021.html",
           "gen016_gov_2021_2021.txt", "gen020_gov_2021_2021.txt", "gen023_gov_2019_2020.html",
@@ -170,13 +169,7 @@ def test_crash_at_each_step_then_rerun_gives_the_same_lake_and_readers_never_see
     crash_at: str, lake: Path, reference: tuple
 ) -> None:
     rows, answers = reference
-    crashed = subprocess.run(
-        [sys.executable, "-c", COMPACT, str(lake)],
-        env={**os.environ, "GOVREPORTS_CRASH_AT": crash_at},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    crashed = crash_child(COMPACT, lake, crash_at=crash_at, timeout=120)
     assert crashed.returncode == 137, crashed.stderr[-2000:]
     assert (lake_dir(lake) / COMPACTING).exists()  # it did die mid-compaction
     # what a reader sees at the crash, before any repair: every row exactly once
@@ -190,8 +183,7 @@ def test_crash_at_each_step_then_rerun_gives_the_same_lake_and_readers_never_see
 
 def test_an_ingest_after_a_crashed_compaction_repairs_the_lake(lake: Path, reference: tuple) -> None:
     rows = reference[0]
-    env = {**os.environ, "GOVREPORTS_CRASH_AT": "compact-swapped:2"}
-    crashed = subprocess.run([sys.executable, "-c", COMPACT, str(lake)], env=env, capture_output=True, timeout=120)
+    crashed = crash_child(COMPACT, lake, crash_at="compact-swapped:2", timeout=120)
     assert crashed.returncode == 137
     summary = ingest(discover_all([SAMPLES / INPUTS[0]]), lake, batch_size=1)
     assert summary.written == 0
@@ -203,8 +195,9 @@ def test_without_folder_exchange_a_crash_between_the_two_renames_is_rolled_forwa
     lake: Path, reference: tuple
 ) -> None:
     rows = reference[0]
-    env = {**os.environ, "GOVREPORTS_CRASH_AT": "compact-old-aside:1", "GOVREPORTS_COMPACT_NO_EXCHANGE": "1"}
-    crashed = subprocess.run([sys.executable, "-c", COMPACT, str(lake)], env=env, capture_output=True, timeout=120)
+    crashed = crash_child(
+        COMPACT, lake, crash_at="compact-old-aside:1", timeout=120, GOVREPORTS_COMPACT_NO_EXCHANGE="1"
+    )
     assert crashed.returncode == 137
     assert lake_rows(lake) != rows  # the fallback's window: one partition is away (docs/guarantees.md)
     compact(lake)

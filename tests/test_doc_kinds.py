@@ -73,3 +73,17 @@ def test_a_page_with_no_report_title_or_sections_says_why() -> None:
     found = detect(Extracted(format="html", text="首页 > 下载中心\n联系我们"))
     assert found.doc_type == "other"
     assert found.doc_type_reason.startswith("no annual-report title")
+
+
+def test_an_unknown_test_in_doc_kinds_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from govreports.transform import reference as ref
+
+    row = {"kind": "x", "test": "body", "pattern": "x", "over_report_title": "no", "reason": "x"}
+    monkeypatch.setattr(ref, "_read_csv", lambda name: [row])
+    ref.doc_kinds.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="unknown test"):
+            ref.doc_kinds()
+    finally:
+        monkeypatch.undo()
+        ref.doc_kinds.cache_clear()

@@ -8,10 +8,7 @@ swap of the derived tables are real (a child process killed at a named step).
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -28,7 +25,7 @@ from govreports.load.sqltext import glob_literal, paths_relative_to
 from govreports.load.warehouse import connect, create_computing_views, open_database
 from govreports.pipelines.warehouse import VALIDATION_VIEWS, build_warehouse
 from govreports.transform.reference import reference
-from tests.conftest import SAMPLES, SHARED_CORPUS
+from tests.conftest import SAMPLES, SHARED_CORPUS, crash_child
 from tests.validation_fixtures import doc_id, fact, result
 
 RECEIVED = "s3.new_received.total"
@@ -314,13 +311,7 @@ def test_a_crash_in_the_swap_never_shows_a_half_table_and_is_rolled_forward(cras
     old = {"document_choice": 2, "reports": 1}
     assert derived_rows(tmp_path) == old
     write_batch(CAPTURES[:2], tmp_path, reference().known_keys())
-    crashed = subprocess.run(
-        [sys.executable, "-c", BUILD, str(tmp_path)],
-        env={**os.environ, "GOVREPORTS_CRASH_AT": crash_at},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    crashed = crash_child(BUILD, tmp_path, crash_at=crash_at)
     assert crashed.returncode == 137, crashed.stderr[-2000:]
     # each table is the old one whole, the new one whole, or not there (mid-swap): never a mix
     seen = derived_rows(tmp_path)
@@ -482,13 +473,7 @@ def test_a_migration_killed_midway_leaves_a_readable_lake_and_is_finished_by_the
     crash_at: str, old_lake: tuple[Path, list]
 ):
     out, answers = old_lake
-    crashed = subprocess.run(
-        [sys.executable, "-c", MIGRATE, str(out)],
-        env={**os.environ, "GOVREPORTS_CRASH_AT": crash_at},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    crashed = crash_child(MIGRATE, out, crash_at=crash_at)
     assert crashed.returncode == 137, crashed.stderr[-2000:]
     if crash_at == "migrate-part-written:40":  # before the commit: the old layout, whole
         assert len(list((lake_dir(out) / "facts").glob("report_year=*/*.parquet"))) > 0

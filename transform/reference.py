@@ -146,13 +146,21 @@ class DocKind:
     reason: str
 
 
+DOC_KIND_TESTS = ("title", "header_years")
+
+
 @cache
 def doc_kinds() -> tuple[DocKind, ...]:
-    """In file order: the first kind that matches decides."""
-    return tuple(
+    """In file order: the first kind that matches decides. A test the detector does not know is
+    an error here, not a rule that silently never matches."""
+    kinds = tuple(
         DocKind(r["kind"], r["test"], r["pattern"], r["over_report_title"] == "yes", r["reason"])
         for r in _read_csv("doc_kinds.csv")
     )
+    unknown = sorted({k.test for k in kinds} - set(DOC_KIND_TESTS))
+    if unknown:
+        raise ValueError(f"doc_kinds.csv: unknown test {unknown}; known: {DOC_KIND_TESTS}")
+    return kinds
 
 
 @cache
