@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from govreports.data import SAMPLES_DIR
-from govreports.load.sqltext import glob_literal
+from govreports.load.lake import table_glob_sql
 from govreports.pipelines.cli import app
 from govreports.pipelines.flows import LOCAL_CLUSTER, flow_with_runner, ingest_flow
 from govreports.pipelines.ingest import batched, discover, load_batch, process_batch
@@ -57,7 +57,7 @@ def local_lake(inputs: Path) -> dict[str, list[tuple]]:
 
 
 def parts(out: Path, table: str) -> str:
-    return glob_literal(out / "lake" / table, "report_year=*/*.parquet") + ", hive_partitioning = true"
+    return table_glob_sql(out, table)  # report_year is a column in every file
 
 
 def lake_rows(out: Path) -> dict[str, list[tuple]]:
