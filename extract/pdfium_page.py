@@ -73,19 +73,21 @@ def page_chars(page: pypdfium2.PdfPage, height: float) -> list[dict]:
                 continue
             # the font size is given in text space: scale it by the char's matrix, as pdfminer does
             get_matrix(raw, i, matrix)
-            size = get_size(raw, i) * math.hypot(matrix.c, matrix.d)
+            text_size = get_size(raw, i)
+            size = text_size * math.hypot(matrix.c, matrix.d)
             get_origin(raw, i, x, y)
+            right = char_right(box.left, box.right, text_size, size)
             bottom = height - (y.value - DESCENT * size)
             top = bottom - size
             chars.append(
                 {
                     "text": chr(code),
                     "x0": box.left,
-                    "x1": box.right,
+                    "x1": right,
                     "top": top,
                     "bottom": bottom,
                     "doctop": top,
-                    "width": box.right - box.left,
+                    "width": right - box.left,
                     "height": size,
                     "size": size,
                     "upright": True,
@@ -95,6 +97,16 @@ def page_chars(page: pypdfium2.PdfPage, height: float) -> list[dict]:
         return chars
     finally:
         textpage.close()
+
+
+def char_right(left: float, right: float, text_size: float, size: float) -> float:
+    """The char's right edge. For vertical-writing CID fonts PDFium's loose box is as wide as the
+    unscaled font size (199 text-space units, not 9.95 pt: hzq2023_working.pdf's block header),
+    which moves the char's centre into the next column; its width is then the scaled size."""
+    scaled = not math.isclose(text_size, size, abs_tol=0.01)
+    if scaled and math.isclose(right - left, text_size, abs_tol=0.01):
+        return left + size
+    return right
 
 
 def page_edges(page: pypdfium2.PdfPage, height: float) -> list[dict]:

@@ -98,3 +98,20 @@ def test_char_centre_on_a_cell_border_goes_right_and_down() -> None:
     expected = [["", ""], ["", "左"], ["下", None]]
     assert table.extract() == expected
     assert pdf_layout.table_text(table) == expected
+
+
+def test_vertical_block_header_reads_as_pdfminer_reads_it(shared_corpus: Path) -> None:
+    """hzq2023's section-三 header is set top to bottom in a vertical-writing CID font; PDFium's
+    loose box made each of its chars 199 pt wide, so they joined the labels of the next column."""
+    from govreports.extract.pdf import extract_pdf, extract_pdf_pdfplumber
+
+    raw = (shared_corpus / "real" / "hzq2023_working.pdf").read_bytes()
+    ours, reference = extract_pdf(raw), extract_pdf_pdfplumber(raw)
+    assert [t.rows for t in ours.tables] == [t.rows for t in reference.tables]
+    assert any("三 、 本 年 度 办 理 结 果" in (cell or "") for t in ours.tables for row in t.rows for cell in row)
+
+
+def test_char_right_narrows_only_the_unscaled_loose_box() -> None:
+    assert pdfium_page.char_right(85.6, 284.6, 199.0, 9.95) == pytest.approx(95.55)
+    assert pdfium_page.char_right(85.6, 95.6, 199.0, 9.95) == 95.6  # a loose box already in page space
+    assert pdfium_page.char_right(10.0, 22.0, 12.0, 12.0) == 22.0  # unscaled font: nothing to tell apart
