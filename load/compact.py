@@ -49,7 +49,7 @@ SORT_PREFERENCE = ("agency_key", "agency", "key", "identity", "table_name", "doc
 # Tables compaction leaves alone, with why.
 NOT_COMPACTED = {
     "corrections": "one file, replaced whole; its name is the sha256 of the applied corrections file",
-} | {table: "derived, rewritten whole by every warehouse build, one file per year by name" for table in DERIVED}
+} | {table: "derived, maintained per year by every warehouse build, one file per year by name" for table in DERIVED}
 RENAME_EXCHANGE = 2  # linux/fs.h
 AT_FDCWD = -100
 

@@ -7,15 +7,24 @@ so a query reads the rows it needs instead of pivoting `facts`, and pandas, pola
 get the same totals as the views without re-implementing the choice of primary copies.
 
 Each year's file is sorted by the columns queries filter on (Derived.order) in row groups of
-ROW_GROUP_ROWS, so row-group statistics prune. They are recomputed in full at every build; maintaining
-them per touched year or agency is left to do (issue 13 item 1).
+ROW_GROUP_ROWS, so row-group statistics prune.
 
-Layout: the lake's (load/lake.py): one file per report year, `lake/<table>/report_year-<YYYY|null>-<n>.parquet`,
+Layout: the lake's (load/lake.py): one file per report year, `lake/<table>/report_year-<YYYY|null>-<state>.parquet`,
 with report_year a column inside the file, read the same way by pandas, pyarrow, polars and DuckDB, nulls included.
 
-Visibility: the tables are written (COPY … PARTITION_BY) under lake/_staging/, then committed by
-one manifest rename and swapped in folder by folder (load.lake.commit_tables): a crash never leaves
-a half-written table visible, and the next run rolls a committed swap forward.
+Incremental, per year: the <state> of a file name is a digest of what the year's rows are computed
+from (year_states: the definitions, the corrections overlay and every document row of the year with
+its agency key, primary choice and place). A build computes the states, keeps the files of years
+whose state is unchanged (hard links into the staged folder) and computes only the others: a nightly
+batch rewrites the years it adds documents to, and the years whose documents changed key or primary
+copy (a new shorter name, a better copy); a build with nothing new writes nothing. Computing those
+years still scans facts once per derived table (the year filter is applied after the pivot); per
+agency within a year is left to do.
+
+Visibility: the tables are written under lake/_staging/ (new years written, kept years hard-linked),
+then committed by one manifest rename and swapped in folder by folder (load.lake.commit_tables): a
+crash never leaves a half-written table visible, and the next run rolls a committed swap forward.
+A hard link in an abandoned staging folder is only a second name: dropping it leaves the lake's file.
 """
 
 from __future__ import annotations
@@ -29,8 +38,18 @@ from pathlib import Path
 
 import duckdb
 
-from govreports.load.lake import commit_tables, stage_tables_dir, table_files, table_glob_sql, year_file_name
+from govreports.load import corrections
+from govreports.load.lake import (
+    commit_tables,
+    file_year,
+    stage_tables_dir,
+    table_dir,
+    table_files,
+    table_glob_sql,
+    year_file_name,
+)
 from govreports.load.sqltext import path_literal
+from govreports.load.views import SITE_OF_SOURCE
 
 
 @dataclass(frozen=True)
@@ -69,34 +88,119 @@ def _build_id() -> str:
     return hashlib.sha256(f"{os.getpid()} {time.time_ns()}".encode()).hexdigest()[:16]
 
 
-def stage_table(con: duckdb.DuckDBPyConnection, derived: Derived, staging: Path, table: str) -> None:
-    """One file per report year, each sorted by the table's order (a partitioned COPY would not keep it)."""
-    folder = staging / table
+YearStates = dict[int | None, str]  # report year -> the digest its derived files are named by
+
+
+def _year_where(years: list[int | None]) -> str:
+    known = [str(int(y)) for y in years if y is not None]
+    parts = [f"report_year IN ({', '.join(known)})"] if known else []
+    parts += ["report_year IS NULL"] if None in years else []
+    return " OR ".join(parts) or "false"
+
+
+def definition_state(con: duckdb.DuckDBPyConnection, out_dir: Path) -> str:
+    """What every year's rows depend on beyond its own documents: the package version, the computing
+    views' SQL, the key dictionary, the derived tables' definitions and the corrections overlay's content."""
+    from govreports.pipelines import __version__
+
+    views = con.execute(
+        "SELECT string_agg(view_name || chr(0) || sql, chr(1) ORDER BY view_name) FROM duckdb_views() "
+        "WHERE database_name = current_database()"
+    ).fetchone()[0]
+    dictionary = con.execute("SELECT bit_xor(hash(k)) FROM key_dictionary k").fetchone()[0]
+    overlay = [hashlib.sha256(f.read_bytes()).hexdigest() for f in corrections.overlay_files(out_dir)]
+    text = repr((__version__, views, dictionary, sorted(DERIVED.items()), ROW_GROUP_ROWS, overlay))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def year_states(con: duckdb.DuckDBPyConnection, out_dir: Path) -> YearStates:
+    """A digest per report year of everything its derived rows are computed from: the definitions, and
+    every document row of the year with its agency key, its primary choice and its agency's place (a
+    batch adds documents: their years change; a new shorter name or a new copy changes the choice or
+    key of documents: their years change; facts and checks are written once with their document)."""
+    rows = con.execute(
+        f"""
+        SELECT d.report_year, bit_xor(hash(d, n.agency_key, c.is_primary, c.reason, a)) AS h, count(*)
+        FROM documents d
+        LEFT JOIN document_choice c USING (doc_id)
+        LEFT JOIN agency_names n ON n.agency = d.agency
+        LEFT JOIN agencies a
+            ON a.agency IS NOT DISTINCT FROM d.agency AND a.site IS NOT DISTINCT FROM {SITE_OF_SOURCE}
+        GROUP BY 1
+        """
+    ).fetchall()
+    definition = definition_state(con, out_dir)
+    return {y: hashlib.sha256(f"{definition} {y} {h} {n}".encode()).hexdigest()[:16] for y, h, n in rows}
+
+
+def state_file_name(year: int | None, states: YearStates) -> str:
+    return year_file_name(year, states[year])
+
+
+def stage_table(
+    con: duckdb.DuckDBPyConnection, derived: Derived, folder: Path, states: YearStates, years: list[int | None]
+) -> None:
+    """The rows of `years` into one file per year, each sorted by the table's order (a partitioned COPY
+    would not keep the order); named by the year's state, so the next build knows what it holds."""
     folder.mkdir(parents=True, exist_ok=True)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _derived AS {derived.select}")
+    if not years:
+        return
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _derived AS SELECT * FROM ({derived.select}) WHERE {_year_where(years)}")
     try:
-        years = [y for (y,) in con.execute("SELECT DISTINCT report_year FROM _derived").fetchall()]
+        present = {y for (y,) in con.execute("SELECT DISTINCT report_year FROM _derived").fetchall()}
         order = ", ".join(f"{c} NULLS FIRST" for c in derived.order)
-        for year in years:
-            where = "report_year IS NULL" if year is None else f"report_year = {int(year)}"
+        for year in [y for y in years if y in present]:
             con.execute(
-                f"COPY (SELECT * FROM _derived WHERE {where} ORDER BY {order}) TO "
-                f"{path_literal(folder / year_file_name(year, '0'))} "
+                f"COPY (SELECT * FROM _derived WHERE {_year_where([year])} ORDER BY {order}) TO "
+                f"{path_literal(folder / state_file_name(year, states))} "
                 f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS})"
             )
     finally:
         con.execute("DROP TABLE IF EXISTS _derived")
 
 
-def write_derived_tables(con: duckdb.DuckDBPyConnection, out_dir: Path) -> None:
-    """Compute every derived table from the views on `con` and swap them into the lake (hold the lake lock)."""
+def current_years(out_dir: Path, states: YearStates) -> set[int | None]:
+    """Years whose derived files were built from the state the lake has now (every table is written
+    with the same names, and document_choice has a row for every document, so its files answer)."""
+    have = {f.name for f in table_files(out_dir, "document_choice")}
+    return {y for y in states if state_file_name(y, states) in have}
+
+
+def link_current(out_dir: Path, table: str, folder: Path, keep: set[int | None], states: YearStates) -> None:
+    """Hard-link the table's files of the years in `keep` (their state unchanged) into the staged folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for f in table_files(out_dir, table):
+        year = file_year(f)
+        if year in keep and f.name == state_file_name(year, states):
+            os.link(f, folder / f.name)
+
+
+def _by_year(years: set[int | None]) -> list[int | None]:
+    return sorted(years, key=lambda y: (y is None, y or 0))
+
+
+def write_derived_tables(con: duckdb.DuckDBPyConnection, out_dir: Path) -> list[int | None]:
+    """Bring every derived table up to the lake as it is (hold the lake lock): the years whose state
+    changed are computed again from the views on `con`, the others kept (hard links), and the new
+    folders swapped in whole. A table whose folder is gone is computed for every year. Returns the
+    years computed (none: nothing was written)."""
+    states = year_states(con, out_dir)
+    fresh = current_years(out_dir, states)
+    lost = [t for t in DERIVED if states and not table_dir(out_dir, t).is_dir()]
+    wanted = {state_file_name(y, states) for y in states}
+    if fresh == set(states) and not lost and {f.name for f in table_files(out_dir, "document_choice")} == wanted:
+        return []
     build = _build_id()
     staging = stage_tables_dir(out_dir, build)
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
+    todo = _by_year(set(states) - fresh)
     for table, derived in DERIVED.items():
-        stage_table(con, derived, staging, table)
+        keep = set() if table in lost else fresh
+        link_current(out_dir, table, staging / table, keep, states)
+        stage_table(con, derived, staging / table, states, _by_year(set(states) - keep))
     commit_tables(out_dir, build, list(DERIVED))
+    return todo
 
 
 def thin_view_sql(out_dir: Path, table: str, columns: list[tuple[str, str]], where: str = "") -> str | None:
