@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from govreports.extract.model import RawTable
-from govreports.transform.identities import add_derived, check_identities
+from govreports.transform.identities import add_derived, check_identities, unfill_blank_totals
 from govreports.transform.reference import S3_COLUMNS, reference
 from govreports.transform.tables import TableMapper
 
@@ -142,6 +142,25 @@ def test_s4_and_group_totals_identity() -> None:
     checks = {(c.identity, c.scope): c for c in check_identities(facts, "gov_2021", reference())}
     review = checks[("S4_GROUP_TOTALS", "review")]
     assert (review.passed, review.lhs, review.rhs, review.residual) == (False, 0, 11, -11)
+    assert checks[("S4_GROUP_TOTALS", "lit_after_review")].passed is True
+
+
+def test_s4_totals_printed_empty_are_null_when_their_parts_are_not_zero() -> None:
+    """Parts filled in, 总计 cells left empty: a total of 0 under parts of 11 would be a wrong number."""
+    rows = [
+        ["行政复议", None, None, None, None, "行政诉讼"],
+        ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉"],
+        [*(str(v) for v in [10, 1, 0, 0]), "", *(["0"] * 9), "—"],
+    ]
+    facts = TableMapper("gov_2021", reference()).feed([RawTable(rows=rows)])
+    facts = unfill_blank_totals(facts, "gov_2021", reference())
+    by_key = {f.key: f for f in facts}
+    review = by_key["s4.review_total"]
+    assert (review.value, review.flags) == (None, ["blank", "ambiguous"])
+    assert review.reason == "total printed empty while its parts sum to 11 (S4_GROUP_TOTALS): not filled in, or 0"
+    assert (by_key["s4.lit_after_review_total"].value, by_key["s4.lit_after_review_total"].flags) == (0, ["dash"])
+    checks = {(c.identity, c.scope): c for c in check_identities(facts, "gov_2021", reference())}
+    assert (checks[("S4_GROUP_TOTALS", "review")].passed, checks[("S4_GROUP_TOTALS", "review")].lhs) == (False, 0)
     assert checks[("S4_GROUP_TOTALS", "lit_after_review")].passed is True
 
 

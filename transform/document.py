@@ -17,7 +17,7 @@ from govreports.extract.sniff import content_format
 from govreports.pipelines import __version__
 from govreports.transform.cells import check_range
 from govreports.transform.detect import DocumentFacts, detect
-from govreports.transform.identities import add_derived, check_identities, confirm_by_identities
+from govreports.transform.identities import add_derived, check_identities, confirm_by_identities, unfill_blank_totals
 from govreports.transform.model import DocumentResult, Fact, InputDoc
 from govreports.transform.narrative import narrative_facts
 from govreports.transform.reference import reference
@@ -151,7 +151,7 @@ def transform(document: dict, ex: Extracted, raw: bytes = b"") -> DocumentResult
     facts = [check_range(f) for f in normalise_amounts(map_facts(ex, found), ref)]
     if ocred:
         facts = confirm_by_identities(ocr.distrust_unsure(facts), found.template, ref, flag="unreadable")
-    facts = add_derived(facts, ref)
+    facts = add_derived(unfill_blank_totals(facts, found.template, ref), ref)
     if ocred:
         for fact in facts:
             fact.flag("ocr")

@@ -6,6 +6,7 @@ from govreports.transform.model import Check, Fact
 from govreports.transform.reference import S3_COLUMNS, Identity, Reference
 
 TOLERANCE = 1e-6
+EMPTY_FLAGS = {"blank", "dash"}  # printed empty or '—': stored 0
 
 
 def add_derived(facts: list[Fact], ref: Reference) -> list[Fact]:
@@ -24,6 +25,34 @@ def add_derived(facts: list[Fact], ref: Reference) -> list[Fact]:
             derived.append(Fact(key, value, method="derived", raw_label="+".join(parts), flags=["derived"]))
             values[key] = value
     return facts + derived
+
+
+def unfill_blank_totals(facts: list[Fact], template: str | None, ref: Reference) -> list[Fact]:
+    """A total printed empty (or '—') whose printed parts are not all 0 cannot be 0: it was left
+    unfilled (some agencies fill in section 四's parts and leave its 总计 cells empty). Its value
+    is null, flagged `ambiguous`; its identity still fails, a finding about the source."""
+    by_key = {f.key: f for f in facts}
+    for identity in ref.identities:
+        if template not in identity.templates or identity.op != "==" or len(identity.lhs) != 1:
+            continue
+        for x in identity.for_each:
+            total = by_key.get(identity.lhs[0].format(x=x))
+            if total is None or total.value != 0 or not printed_empty(total):
+                continue
+            parts = [by_key[k.format(x=x)].value for k in identity.rhs if k.format(x=x) in by_key]
+            printed = sum(v for v in parts if v is not None)
+            if printed > 0:
+                total.value = None
+                total.flag("ambiguous")
+                shown = "'—'" if "dash" in total.flags else "empty"
+                total.reason = (
+                    f"total printed {shown} while its parts sum to {printed:g} ({identity.id}): not filled in, or 0"
+                )
+    return facts
+
+
+def printed_empty(fact: Fact) -> bool:
+    return bool(EMPTY_FLAGS & set(fact.flags))
 
 
 def evaluate(identity: Identity, values: dict[str, float | None]) -> list[Check]:
@@ -51,7 +80,8 @@ def evaluate(identity: Identity, values: dict[str, float | None]) -> list[Check]
 
 
 def check_identities(facts: list[Fact], template: str | None, ref: Reference) -> list[Check]:
-    values = {f.key: f.value for f in facts}
+    # an empty cell is the 0 it was printed as, also where the total it holds is stored null
+    values = {f.key: 0.0 if printed_empty(f) else f.value for f in facts}
     return [c for i in ref.identities if template in i.templates for c in evaluate(i, values)]
 
 
