@@ -123,8 +123,8 @@ def test_crash_mid_batch_then_rerun_with_other_batch_size_equals_uninterrupted(
     # the views show each document once, with its facts once
     con = open_database(out / "warehouse.duckdb")
     dup = "SELECT count(*) FROM (SELECT doc_id, key, count(*) n FROM facts GROUP BY ALL HAVING n > 1)"
-    assert con.sql(dup).fetchone() == (0,)
-    assert con.sql("SELECT count(DISTINCT doc_id) FROM facts").fetchone() == (len(INPUTS),)
+    assert con.execute(dup).fetchone() == (0,)
+    assert con.execute("SELECT count(DISTINCT doc_id) FROM facts").fetchone() == (len(INPUTS),)
     con.close()
     if crash_at.startswith(("batch-manifest", "batch-part-published")):
         assert any("finished publishing batch" in n for n in summary.recovered)
@@ -229,7 +229,7 @@ def test_ingest_while_a_notebook_holds_the_warehouse_open(inputs: Path, tmp_path
         import duckdb, time
         # read-write: the strongest lock a reader takes; the views' lake paths resolve against `out`
         con = duckdb.connect({str(out / "warehouse.duckdb")!r}, config={{"file_search_path": {str(out)!r}}})
-        print(con.sql("SELECT count(*) FROM documents").fetchone()[0], flush=True)
+        print(con.execute("SELECT count(*) FROM documents").fetchone()[0], flush=True)
         time.sleep(600)
         """
     )
@@ -239,7 +239,7 @@ def test_ingest_while_a_notebook_holds_the_warehouse_open(inputs: Path, tmp_path
         assert summary.written == len(INPUTS) - 2
         assert summary.data_docs  # validation ran
         con = open_database(out / "warehouse.duckdb")
-        assert con.sql("SELECT count(*) FROM documents").fetchone() == (len(INPUTS),)
+        assert con.execute("SELECT count(*) FROM documents").fetchone() == (len(INPUTS),)
         con.close()
         assert reader.poll() is None  # the reader was not disturbed
     finally:
@@ -273,7 +273,7 @@ def test_torn_fetch_log_lines_are_skipped_and_appends_start_a_new_line(tmp_path:
     from govreports.pipelines.warehouse import build_warehouse
 
     con = open_database(build_warehouse(tmp_path))
-    assert con.sql("SELECT count(*) FROM fetches WHERE status = 404").fetchone() == (3,)
+    assert con.execute("SELECT count(*) FROM fetches WHERE status = 404").fetchone() == (3,)
     con.close()
 
 
@@ -283,8 +283,8 @@ def test_output_folder_with_quote_brackets_and_star(inputs: Path, tmp_path: Path
     ingest(discover_all([inputs]), decoy, batch_size=5)
     ingest(discover_all([inputs]), out, batch_size=5)
     con = open_database(out / "warehouse.duckdb")
-    assert con.sql("SELECT count(*) FROM documents").fetchone() == (len(INPUTS),)
-    assert con.sql("SELECT count(*) FROM reports WHERE is_primary").fetchone()[0] >= 1
+    assert con.execute("SELECT count(*) FROM documents").fetchone() == (len(INPUTS),)
+    assert con.execute("SELECT count(*) FROM reports WHERE is_primary").fetchone()[0] >= 1
     con.close()
 
 
@@ -307,7 +307,7 @@ def test_a_relation_outliving_its_connection_does_not_hang_the_next_ingest(input
     from govreports.pipelines.ingest import discover_all, ingest
     con = duckdb.connect({str(out / "warehouse.duckdb")!r}, read_only=True, config={{"file_search_path": {str(out)!r}}})
     rel = con.sql("SELECT count(*) FROM documents")
-    assert rel.fetchone() == ({len(INPUTS)},)
+    assert rel.fetchall() == [({len(INPUTS)},)]
     con.close()
     summary = ingest(discover_all([{str(inputs)!r}]), {str(out)!r}, batch_size=2)
     print("written", summary.written)

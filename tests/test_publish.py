@@ -45,12 +45,12 @@ def test_release_database_is_tables_only_and_carries_the_versions(release: Path)
     con = duckdb.connect(str(release / RELEASE_DB), read_only=True)
     try:
         assert con.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal").fetchone()[0] == 0
-        tables = {r[0] for r in con.sql("SELECT table_name FROM duckdb_tables()").fetchall()}
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         assert tables == {t["table"] for t in release_tables()}
-        assert con.sql("SELECT release_version, parser_versions FROM release_info").fetchall() == [
+        assert con.execute("SELECT release_version, parser_versions FROM release_info").fetchall() == [
             ("2026.12.0", "test")
         ]
-        assert con.sql("SELECT DISTINCT parser_version FROM documents").fetchall() == [("test",)]
+        assert con.execute("SELECT DISTINCT parser_version FROM documents").fetchall() == [("test",)]
     finally:
         con.close()
 

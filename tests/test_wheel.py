@@ -100,7 +100,7 @@ def test_installed_wheel_runs_outside_the_checkout(env: Path, tmp_path: Path):
         "import duckdb; con = duckdb.connect('data/warehouse.duckdb', read_only=True,"
         " config={'file_search_path': 'data'});"
         "import json; print(json.dumps(con.sql('SELECT count(*), count(DISTINCT report_year) "
-        "FROM reports WHERE is_primary').fetchone()))"
+        "FROM reports WHERE is_primary').fetchall()[0]))"
     )
     out = subprocess.check_output([py, "-c", query], cwd=tmp_path, env=environ, text=True)
     reports, years = json.loads(out)
