@@ -169,7 +169,8 @@ def write_merged(files: list[Path], folder: Path, stem: str, scratch: Path) -> N
     try:
         con.execute(f"SET temp_directory = {literal(str(scratch / 'spill'))}")
         con.execute("SET preserve_insertion_order = true")
-        reader = con.execute(sql).to_arrow_reader(ROWS_PER_GROUP)
+        # a relation's reader streams; DuckDB 2 materialises a DB-API result (con.execute) first
+        reader = con.sql(sql).to_arrow_reader(ROWS_PER_GROUP)
         _write_rolling(reader, schema, folder, stem)
     finally:
         con.close()
