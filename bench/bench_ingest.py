@@ -91,7 +91,7 @@ def main() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
 
-    from govreports.pipelines.flows import flow_with_runner, shared_api
+    from govreports.pipelines.flows import flow_with_runner, ingest_listed, shared_api
     from govreports.pipelines.ingest import discover, ingest
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -108,7 +108,7 @@ def main() -> None:
                 flow = flow_with_runner(runner, args.workers)
                 label = f"prefect flow, {runner}" + (f" ({args.workers} workers)" if runner == "dask" else "")
                 out = str(Path(tmp) / runner)
-                timed(label, docs, lambda f=flow, o=out: f(inputs=inputs, out=o, batch_size=50))
+                timed(label, docs, lambda f=flow, o=out: ingest_listed(f, inputs, o, Path(o), batch_size=50))
 
 
 if __name__ == "__main__":

@@ -215,7 +215,7 @@ def _ingest_locked(
     corrections_file: Path | None,
     recovered: list[str],
 ) -> RunSummary:
-    from govreports.pipelines.flows import flow_with_runner, shared_api
+    from govreports.pipelines.flows import flow_with_runner, ingest_listed, shared_api
     from govreports.pipelines.observe import RunFailed
 
     target = out / ".rebuild" if rebuild else out
@@ -224,7 +224,7 @@ def _ingest_locked(
     flow = flow_with_runner(runner.name, runner.workers, runner.address)
     try:
         with shared_api(runner.name):
-            summary = flow(inputs=inputs, out=str(target), batch_size=batch_size)
+            summary = ingest_listed(flow, inputs, str(target), out, batch_size)
     except RunFailed as failed:  # the Prefect run is Failed (documents failed); the exit code stays 0
         summary = failed.result
     except OSError as exc:  # nothing could be written

@@ -24,6 +24,7 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from govreports.load.lock import lake_lock
 from govreports.pipelines import ingest as spine
 from govreports.pipelines import observe, progress
+from govreports.pipelines.manifest import read_manifest, remove_manifests, write_manifest
 from govreports.transform.model import DocumentResult, InputDoc
 
 # Batches carry thousands of facts: hashing them for a cache key or persisting them
@@ -62,13 +63,16 @@ def ingest_flow(
     out: str = "data",
     batch_size: int = spine.DEFAULT_BATCH_SIZE,
     inputs: list[InputDoc] | None = None,
+    manifest: str | None = None,
 ) -> spine.RunSummary:
     """discover → extract+transform+check (per batch) → load (per batch) → warehouse + validation.
 
+    The inputs are the manifest's (pipelines/manifest.py: any number, the parameters stay small), else
+    `inputs` (a few: Prefect refuses parameters over 512 KB), else what `paths` name.
     Ends Failed (calling it raises observe.RunFailed carrying the summary) when documents failed;
     everything else is written first."""
     logger = get_run_logger()
-    docs = inputs if inputs is not None else spine.discover(paths or [])
+    docs = read_manifest(manifest) if manifest else inputs if inputs is not None else spine.discover(paths or [])
     summary = spine.RunSummary(out_dir=out, inputs=len(docs))
     with lake_lock(Path(out)):  # a second run against the same folder waits for none: it fails clearly
         summary.recovered = spine.recover(Path(out))
@@ -90,6 +94,22 @@ def ingest_flow(
     observe.publish(observe.ingest_markdown(summary), "ingest run", key="govreports-ingest")
     failure = observe.ingest_failure(summary)
     return observe.failed_state(failure, observe.RunFailed(failure, summary)) if failure else summary
+
+
+def ingest_listed(
+    flow: Flow, inputs: list[InputDoc], out: str, manifest_dir: Path, batch_size: int = spine.DEFAULT_BATCH_SIZE
+) -> spine.RunSummary:
+    """Run the ingest `flow` over `inputs` through a manifest under manifest_dir/runs/, so any number of
+    inputs fits in the flow's parameters. manifest_dir is the output folder whose lock this holds: only
+    the holder writes manifests and it deletes its own after the run (finished or failed), so one found
+    here was left by a killed run and goes first."""
+    with lake_lock(Path(manifest_dir)):  # re-entrant: the CLI already holds it
+        remove_manifests(manifest_dir)
+        path = write_manifest(inputs, manifest_dir)
+        try:
+            return flow(manifest=str(path), out=out, batch_size=batch_size)
+        finally:
+            path.unlink(missing_ok=True)
 
 
 def batches_in_flight() -> int:

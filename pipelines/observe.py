@@ -90,9 +90,14 @@ def inputs_label(paths: Iterable[str | Path]) -> str:
 
 
 def ingest_name(parameters: dict[str, Any], when: datetime | None) -> str:
-    inputs = parameters.get("inputs")
-    paths = [getattr(d, "path", None) or d["path"] for d in inputs] if inputs else parameters.get("paths") or []
-    label = inputs_label(paths)
+    if parameters.get("manifest"):  # the label was worked out when the manifest was written
+        from govreports.pipelines.manifest import manifest_header
+
+        label = manifest_header(parameters["manifest"])["label"]
+    else:
+        inputs = parameters.get("inputs")
+        paths = [getattr(d, "path", None) or d["path"] for d in inputs] if inputs else parameters.get("paths") or []
+        label = inputs_label(paths)
     return f"ingest-{run_stamp(when)}" + (f"-{label}" if label else "")
 
 
@@ -106,7 +111,7 @@ def _current(name_of: Any, prefix: str) -> str:
     when = flow_run.scheduled_start_time
     try:
         return name_of(flow_run.parameters, when)
-    except (AttributeError, KeyError, TypeError, ValueError):  # odd parameters must not fail the run
+    except (AttributeError, KeyError, TypeError, ValueError, OSError):  # odd parameters must not fail the run
         return f"{prefix}-{run_stamp(when)}"
 
 

@@ -42,7 +42,7 @@ from govreports.pipelines.crawl.run import (
     unreachable,
 )
 from govreports.pipelines.crawl.sites import SiteSpec
-from govreports.pipelines.flows import ingest_flow
+from govreports.pipelines.flows import ingest_flow, ingest_listed
 from govreports.pipelines.ingest import RunSummary
 
 observe.hide_run_failed_tracebacks()
@@ -83,7 +83,7 @@ def ingest_new(crawls: list[SiteCrawl], out: str) -> RunSummary | None:
     if not inputs and warehouse_path(Path(out)).exists():
         return None
     try:
-        return ingest_flow(inputs=inputs, out=out)
+        return ingest_listed(ingest_flow, inputs, out, Path(out))
     except observe.RunFailed as failed:  # documents failed: counted below, the sub-run is already Failed
         return failed.result
 
