@@ -11,6 +11,12 @@ quarantine refer to it) and `reason` (what a failure means, in words). Severity:
   residual is not 0) or a deviation worth a look (template unusual for the year).
   Reported in Data Docs and by `govreports explain`, never rejected.
 - info: heuristic identities and other research signals.
+
+Each frame's rules run as two GX suites (`gx_suites`): the critical ones in the frame's own
+suite (`checks`), the warning and info ones in `<frame>_findings` (`checks_findings`). GX 1.x
+marks a suite failed when any of its expectations fails, whatever its `severity` (severity only
+filters notification actions), so findings about the sources kept beside the integrity rules
+would mark the integrity suite `Failed` on clean data.
 """
 
 from __future__ import annotations
@@ -54,6 +60,7 @@ INDEX_COLUMNS = {
     "plausibility": ["rule", "agency_key", "year", "measure", "doc_id", "doc_id_prev"],
 }
 CRITICAL, WARNING, INFO = "critical", "warning", "info"
+FINDINGS_SUFFIX = "_findings"
 
 
 @dataclass(frozen=True)
@@ -393,3 +400,16 @@ SUITE_RULES: dict[str, Callable[[pd.DataFrame], list[Rule]]] = {
 
 def rules_for(suite: str, frame: pd.DataFrame) -> list[Rule]:
     return SUITE_RULES[suite](frame)
+
+
+def gx_suite_name(suite: str, severity: str) -> str:
+    """The GX suite a rule of frame `suite` runs in: the frame's own for integrity, `_findings` for the rest."""
+    return suite if severity == CRITICAL else suite + FINDINGS_SUFFIX
+
+
+def gx_suites(suite: str, rules: list[Rule]) -> dict[str, list[Rule]]:
+    """The frame's rules by GX suite, integrity first; a suite without rules is left out."""
+    split: dict[str, list[Rule]] = {}
+    for rule in sorted(rules, key=lambda r: r.severity != CRITICAL):
+        split.setdefault(gx_suite_name(suite, rule.severity), []).append(rule)
+    return split

@@ -12,6 +12,7 @@ by the chunk, not the run.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from collections import Counter
@@ -26,10 +27,19 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 import great_expectations as gx  # noqa: E402
 from great_expectations.core.run_identifier import RunIdentifier  # noqa: E402
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
+from great_expectations.exceptions import DataContextError  # noqa: E402
 
 from govreports.expectations import quarantine, summary  # noqa: E402
 from govreports.expectations.frames import load_frames  # noqa: E402
-from govreports.expectations.suites import Rule, index_columns, rules_for  # noqa: E402
+from govreports.expectations.suites import (  # noqa: E402
+    CRITICAL,
+    WARNING,
+    Rule,
+    gx_suite_name,
+    gx_suites,
+    index_columns,
+    rules_for,
+)
 from govreports.extract.limits import limit  # noqa: E402
 from govreports.pipelines.memory import release_memory  # noqa: E402
 
@@ -137,16 +147,25 @@ def _failure(suite: str, rules: dict[str, Rule], result) -> Failure:
 def validate_frame(context, suite: str, frame: pd.DataFrame, run_id: RunIdentifier) -> tuple[list[Failure], list, int]:
     """Run one suite on its frame; return the failures, the stored result ids (for Data Docs) and its rule count."""
     rules = {r.name: r for r in rules_for(suite, frame)}
-    expectation_suite = gx.ExpectationSuite(name=suite, expectations=[r.configured() for r in rules.values()])
-    expectation_suite = context.suites.add_or_update(expectation_suite)
-    definition = context.validation_definitions.add_or_update(
-        gx.ValidationDefinition(name=suite, data=_batch_definition(context, suite), suite=expectation_suite)
-    )
-    # one checkpoint per frame: a checkpoint passes the same batch parameters to all its definitions
+    batch = _batch_definition(context, suite)
+    definitions = [
+        context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(
+                name=name,
+                data=batch,
+                suite=context.suites.add_or_update(
+                    gx.ExpectationSuite(name=name, expectations=[r.configured() for r in group])
+                ),
+            )
+        )
+        for name, group in gx_suites(suite, list(rules.values())).items()
+    ]
+    # one checkpoint per frame: a checkpoint passes the same batch parameters to all its definitions,
+    # here the frame's integrity suite and its findings suite
     checkpoint = context.checkpoints.add_or_update(
         gx.Checkpoint(
             name=suite,
-            validation_definitions=[definition],
+            validation_definitions=definitions,
             result_format={
                 "result_format": "COMPLETE",
                 "unexpected_index_column_names": index_columns(suite, frame),
@@ -156,12 +175,22 @@ def validate_frame(context, suite: str, frame: pd.DataFrame, run_id: RunIdentifi
             },
         )
     )
+    _retire_suites(context, {gx_suite_name(suite, s) for s in (CRITICAL, WARNING)} - {d.name for d in definitions})
     outcome = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=run_id)
     failures = []
     for result in outcome.run_results.values():
         _raise_on_rule_errors(suite, result)
         failures += [_failure(suite, rules, r) for r in result.results if not r.success]
     return failures, list(outcome.run_results), len(rules)
+
+
+def _retire_suites(context, names: set[str]) -> None:
+    """Drop suites of the frame that have no rules any more (an output folder validated before the
+    findings had suites of their own), so Data Docs do not list them."""
+    for name in names:
+        for store in (context.validation_definitions, context.suites):  # the definition first: it names the suite
+            with contextlib.suppress(DataContextError):  # never had one
+                store.delete(name)
 
 
 def _raise_on_rule_errors(suite: str, result) -> None:

@@ -352,3 +352,23 @@ def test_every_emitted_flag_passes_flags_known(context):
         facts["method"] = "derived"
 
     assert failing_rules(context, frames_after(every_flag), "facts") == set()
+
+
+def test_a_frame_runs_its_integrity_and_findings_rules_as_two_gx_suites_and_retires_an_old_one(tmp_path):
+    """GX fails a suite on any failing expectation, whatever its severity: the warning/info rules run
+    in `<frame>_findings`, and a suite left from before (all rules in `x_carry_over`) is dropped."""
+    import great_expectations as gx
+
+    context = gx_validate.open_context(tmp_path)
+    context.suites.add(gx.ExpectationSuite(name="x_carry_over"))
+    keys = {"doc_id": "d2", "prev_doc_id": "d1", "agency": "洪泽区人民政府", "report_year": 2024, "scope": "total"}
+    frame = pd.DataFrame([keys | {"residual": -1.0}])
+    outcome = gx_validate.validate_frames({"x_carry_over": frame, **frames_after()}, context)
+    assert outcome.rules() == {"identity_holds:X_CARRY_OVER"}
+    names = {s.name for s in context.suites.all()}
+    assert "x_carry_over" not in names
+    assert {"documents", "documents_findings", "facts", "facts_findings", "checks", "checks_findings"} <= names
+    assert {n for n in names if not n.endswith("_findings")} == {"documents", "facts", "checks"}
+    severities = {s.name: {e.severity for e in s.expectations} for s in context.suites.all()}
+    assert all(found == {"critical"} for name, found in severities.items() if not name.endswith("_findings"))
+    assert all("critical" not in found for name, found in severities.items() if name.endswith("_findings"))

@@ -57,12 +57,12 @@ def test_validate_run_writes_data_docs_with_the_failing_identity(validated):
     out, index = validated
     assert index == (out / "data_docs" / "index.html").resolve()
     assert index.is_file()
-    pages = list((out / "data_docs" / "validations" / "checks").rglob("*.html"))
+    pages = list((out / "data_docs" / "validations" / "checks_findings").rglob("*.html"))
     assert len(pages) == 1
     page = pages[0].read_text(encoding="utf-8")
     assert "S4_GROUP_TOTALS" in page
     assert doc_id("hz2023.pdf") in page
-    for finding in ("x_carry_over", "report_deadlines"):
+    for finding in ("x_carry_over_findings", "report_deadlines_findings"):
         [page] = (out / "data_docs" / "validations" / finding).rglob("*.html")
         assert doc_id("hz2023.pdf") in page.read_text(encoding="utf-8")
 

@@ -78,7 +78,8 @@ def test_corpus_run_writes_and_links_data_docs(corpus_run):
         "documents",
         "facts",
         "checks",
-        "wide_s3",
+        "checks_findings",
+        "wide_s3_findings",
     }
 
 
@@ -112,7 +113,7 @@ def test_hzq2023_totals_that_do_not_add_up_show_in_checks(corpus_run):
 @pytest.mark.corpus
 def test_hzq2023_failure_shows_in_data_docs(corpus_run):
     out, _ = corpus_run
-    [page] = (out / "data_docs" / "validations" / "checks").rglob("*.html")
+    [page] = (out / "data_docs" / "validations" / "checks_findings").rglob("*.html")
     html = page.read_text(encoding="utf-8")
     assert "S4_GROUP_TOTALS" in html
     assert _doc_id(_hzq2023()) in html

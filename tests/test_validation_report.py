@@ -22,7 +22,10 @@ from tests.validation_fixtures import doc_id, load
 
 gx_validate = pytest.importorskip("govreports.expectations.validate")
 
-INTEGRITY_SUITES = ("documents", "facts", "wide_s2", "wide_s3", "wide_s4", "wide_legacy")
+# the GX suites with the critical rules of their frame (expectations/suites.py gx_suites)
+INTEGRITY_SUITES = ("documents", "facts", "checks")
+# the frames of the samples whose rules all pass (the summary page's `pass` lines)
+FRAMES_WITHOUT_FINDINGS = ("documents", "facts", "wide_s2", "wide_s3", "wide_s4", "wide_legacy")
 # colours of the page's own CSS (expectations/summary.py): a styled page shows them, an unstyled one does not
 PASS_GREEN, FINDINGS_YELLOW = (0xDF, 0xF3, 0xE3), (0xFF, 0xF3, 0xCD)
 
@@ -52,16 +55,47 @@ def samples_run(tmp_path_factory):
     return out, summary
 
 
-def test_samples_integrity_suites_pass_and_the_findings_are_the_deliberate_ones(samples_run):
+def test_samples_every_integrity_suite_succeeds_and_the_findings_have_suites_of_their_own(samples_run):
+    """GX marks a suite failed when any expectation in it fails, whatever its severity: the findings
+    about the sources run in `<frame>_findings` suites, so the integrity suites succeed on clean data."""
+    out, _ = samples_run
+    results = stored_results(out)
+    severities = {r["suite_name"]: {x["expectation_config"]["severity"] for x in r["results"]} for r in results}
+    assert {s for s, found in severities.items() if "critical" in found} == set(INTEGRITY_SUITES)
+    assert all(found == {"critical"} for s, found in severities.items() if s in INTEGRITY_SUITES)
+    assert all(s.endswith("_findings") for s in set(severities) - set(INTEGRITY_SUITES))
+    assert {r["suite_name"]: r["success"] for r in results if r["suite_name"] in INTEGRITY_SUITES} == dict.fromkeys(
+        INTEGRITY_SUITES, True
+    )
+    assert sorted(r["suite_name"] for r in results if not r["success"]) == [
+        "checks_findings",
+        "plausibility_findings",
+        "report_deadlines_findings",
+        "x_carry_over_findings",
+    ]
+    # Data Docs: the integrity suites listed as succeeded, each findings suite with its own page of rows
+    index = (out / "data_docs" / "index.html").read_text(encoding="utf-8")
+    status = dict(re.findall(r"_suite_name_sort': '(\w+)', [^}]*'_validation_success_text': '(\w+)'", index))
+    assert {s: status[s] for s in INTEGRITY_SUITES} == dict.fromkeys(INTEGRITY_SUITES, "Success")
+    assert status["checks_findings"] == "Failed"
+    [page] = (out / "data_docs" / "validations" / "checks_findings").rglob("*.html")
+    assert "临川区教育局 2021年 gen072_gov_2021_2021.txt" in page.read_text(encoding="utf-8")
+    # the offline page still counts them per frame
+    summary = (out / "data_docs" / "summary.html").read_text(encoding="utf-8")
+    assert "<tr><td><code>checks</code></td><td class='n'>" in summary
+    assert re.search(r"<code>checks</code>.*?<td class='n'>0</td><td class='n'>4</td><td class='findings'>", summary)
+    assert "临川区教育局 2021年 gen072_gov_2021_2021.txt" in summary
+
+
+def test_samples_findings_are_the_deliberate_ones(samples_run):
     out, _ = samples_run
     results = {r["suite_name"]: r for r in stored_results(out)}
-    assert {s: results[s]["success"] for s in INTEGRITY_SUITES} == dict.fromkeys(INTEGRITY_SUITES, True)
     failed = [(s, x) for s, r in results.items() for x in r["results"] if not x["success"]]
     assert {x["expectation_config"]["severity"] for _, x in failed} <= {"warning", "info"}
     found = {
         (row["document"].rsplit(" ", 1)[1], x["expectation_config"]["meta"]["rule"].split(":")[1])
         for suite, x in failed
-        if suite == "checks"
+        if suite == "checks_findings"
         for row in x["result"]["unexpected_index_list"]
     }
     deliberate = {
@@ -75,7 +109,7 @@ def test_samples_integrity_suites_pass_and_the_findings_are_the_deliberate_ones(
 
 def test_samples_findings_name_agency_year_file_and_the_explain_command(samples_run):
     out, _ = samples_run
-    [checks] = [r for r in stored_results(out) if r["suite_name"] == "checks"]
+    [checks] = [r for r in stored_results(out) if r["suite_name"] == "checks_findings"]
     [s4] = [x for x in checks["results"] if x["expectation_config"]["meta"]["rule"] == "identity_holds:S4_GROUP_TOTALS"]
     rows = sorted(s4["result"]["unexpected_index_list"], key=lambda r: r["document"])
     expected = sorted(
@@ -88,7 +122,7 @@ def test_samples_findings_name_agency_year_file_and_the_explain_command(samples_
     )
     assert [(r["document"], r["explain"]) for r in rows] == expected
     assert rows[0]["document"] == "临川区教育局 2021年 gen072_gov_2021_2021.txt"
-    [page] = (out / "data_docs" / "validations" / "checks").rglob("*.html")
+    [page] = (out / "data_docs" / "validations" / "checks_findings").rglob("*.html")
     html = page.read_text(encoding="utf-8")
     assert "临川区教育局 2021年 gen072_gov_2021_2021.txt" in html
     assert expected[0][1] in html
@@ -133,7 +167,7 @@ def test_offline_page_renders_its_findings_and_chinese_text_in_chromium(samples_
     ):
         assert name in dom
     assert "identity_holds:S4_GROUP_TOTALS" in dom
-    assert dom.count("通过 pass</td>") == len(INTEGRITY_SUITES)
+    assert dom.count("通过 pass</td>") == len(FRAMES_WITHOUT_FINDINGS)
     shot = tmp_path / "summary.png"
     _chromium(page, tmp_path, f"--screenshot={shot}")
     image = Image.open(shot).convert("RGB")
