@@ -82,6 +82,7 @@ def test_corpus_size_and_every_variation_at_least_twice() -> None:
         "other_single_row", "hubei_row", "procurement_yuan", "procurement_wan", "zero_as_blank", "zero_as_dash",
         "notes_in_cells", "negative_change", "inconsistent_S4_GROUP_TOTALS", "inconsistent_S3_COLUMN_TOTAL",
         "inconsistent_L_STAFF",
+        "not_report_notice", "not_report_comparison", "not_report_self_inspection", "not_report_work_plan",
     ]  # fmt: skip
     assert {t: tags[t] for t in required if tags[t] < 2} == {}
     for d in docs:

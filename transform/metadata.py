@@ -288,16 +288,18 @@ def first_found(field_name: str, r: Reading) -> tuple[object, str | None]:
 def resolve(ex: Extracted, title: str | None, is_report: bool) -> Resolved:
     """Agency, year (reports only) and published date, each from the first source that gives it.
 
-    A document that is not a report keeps the agency its title names, and nothing else."""
+    A document that is not a report keeps the agency its title (or the portal) names, and nothing else."""
     r = Reading(ex)
     out = Resolved()
     if is_report:
         out.agency, agency_source = first_found("agency", r)
         out.report_year, year_source = first_found("report_year", r)
         out.sources |= {"agency": agency_source, "report_year": year_source}
-    else:
-        out.agency = agency_of(title, ex.text)
-        out.sources["agency"] = "title" if out.agency else None
+    else:  # the title's agency, else the portal's 发布机构: whoever filed the page
+        out.agency, agency_source = agency_of(title, ex.text), "title"
+        if out.agency is None:
+            out.agency, agency_source = SOURCES["agency"]["portal"](r), "portal"
+        out.sources["agency"] = agency_source if out.agency else None
     out.published, date_source = first_found("published_date", r)
     if out.published is not None:
         out.sources["published_month"] = date_source

@@ -14,7 +14,10 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from govreports.pipelines.generate import meta_variations  # noqa: F401 - registers its variations
+from govreports.pipelines.generate import (
+    meta_variations,  # noqa: F401 - registers its variations
+    non_reports,  # noqa: F401 - registers its variations
+)
 from govreports.pipelines.generate.compose import EXTENSIONS, Plan, Report, compose
 from govreports.pipelines.generate.layout import Printing
 from govreports.pipelines.generate.render_html import render_html
@@ -65,6 +68,17 @@ META_ROWS: list[tuple[str, str, str, dict]] = [
     ("legacy_fill_date", "legacy_stats", "html", {**NO_META, "printing": P(legacy_layout="putian")}),
 ]
 
+NON_REPORT_ROWS: list[tuple[str, str]] = [
+    ("not_report_notice", "html"),
+    ("not_report_notice", "pdf"),
+    ("not_report_comparison", "html"),
+    ("not_report_comparison", "text"),
+    ("not_report_comparison", "pdf"),
+    ("not_report_self_inspection", "pdf"),
+    ("not_report_self_inspection", "text"),
+    ("not_report_work_plan", "html"),
+    ("not_report_work_plan", "text"),
+]
 ANNEX_ROWS: list[tuple[str, str, str, dict]] = [
     ("signature_before_annex", "legacy_stats", "pdf", {}),
     ("signature_before_annex", "legacy_stats", "text", NO_META),
@@ -225,6 +239,8 @@ MATRIX: list[tuple[str, str, dict]] = [
     ("gov_2019", "docx", {"variation": "amount_no_unit", "printing": P(procurement_unit="万元", unit_printed=False)}),
     # The signature printed before the 附表 that ends the report
     *[(kind, fmt, {"variation": variation, **options}) for variation, kind, fmt, options in ANNEX_ROWS],
+    # Documents about the reports, filed among them (non_reports.py): other, no facts
+    *[("other", fmt, {"variation": variation}) for variation, fmt in NON_REPORT_ROWS],
 ]
 FIRST_YEAR = {
     "gov_2021": (2021, 4),
