@@ -259,8 +259,8 @@ def grid_cell_text(boxes: list[Box]) -> str:
     if not boxes:
         return ""  # an empty rectangle: a blank cell, not a missing one
     ordered = [b for line in lines_of(boxes) for cell in line for b in cell]
-    if [b.text for b in ordered] == ["?"]:  # a mark that reads as nothing: never a blank
-        return unsure_marker(ordered[0].confidence, "?")
+    if all(b.text in ("", "?") for b in ordered):  # a mark that reads as nothing: never a blank
+        return unsure_marker(0.0, "?")
     text = cell_text(ordered)
     if text in UNSURE_READINGS:
         return unsure_marker(min(b.confidence for b in ordered), text)

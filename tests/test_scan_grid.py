@@ -70,6 +70,8 @@ def test_a_ruled_table_keeps_blank_cells_and_reads_dashes_without_ocr_boxes(monk
 
 def test_a_mark_that_reads_as_nothing_is_unreadable_never_blank() -> None:
     assert ocr.grid_cell_text([Box(0, 0, 10, 10, "?", 0.0)]) == "0（OCR置信度0.00：?）"
+    # a box recognition reads as nothing is a mark, never a blank cell (a '1' read as '' became 0)
+    assert ocr.grid_cell_text([Box(0, 0, 10, 10, "", 0.93)]) == "0（OCR置信度0.00：?）"
     assert ocr.grid_cell_text([Box(0, 0, 10, 10, "二", 0.3)]) == "0（OCR置信度0.30：二）"
     assert ocr.grid_cell_text([Box(0, 0, 10, 10, "一", 0.9)]) == "—"
     assert ocr.grid_cell_text([]) == ""
