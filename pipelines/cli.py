@@ -287,6 +287,8 @@ def print_summary(s: RunSummary) -> None:
         console.print(f"[bold]{len(s.skipped_paths)}[/bold] paths not read:")
     for path, why in s.skipped_paths[:20]:
         console.print(f"[yellow]{path}[/yellow]: {why}")
+    if s.batch_peaks:
+        console.print(f"peak memory per batch: {s.peak_text()}")
     if s.compacted:
         console.print(f"compacted: {s.compacted}")
     console.print(f"warehouse: {s.warehouse}")

@@ -88,6 +88,7 @@ def ingest_flow(
             # Loading stays sequential: one writer appends to the lake at a time.
             for results, label in zip(processed_in_order(batches, labels, batches_in_flight()), labels, strict=True):
                 tally.settle(results)
+                summary.note_peak(label, results)
                 summary.add(load_batch_task(results, out, label))
                 del results  # the next batch's results replace these
         summary = finish_task(summary, out)

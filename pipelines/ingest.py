@@ -29,10 +29,11 @@ from govreports.load.lake import (
 )
 from govreports.load.lock import lake_lock
 from govreports.load.warehouse import remove_stale_builds, warehouse_is_current
+from govreports.pipelines.isolate import BatchResults, isolation_on, parse_in_process, parse_isolated
 from govreports.pipelines.memory import release_memory
 from govreports.pipelines.progress import ProgressCallback, Steps, no_progress
 from govreports.pipelines.warehouse import build_warehouse
-from govreports.transform.document import doc_id_of, process_document
+from govreports.transform.document import doc_id_of
 from govreports.transform.model import DocumentResult, InputDoc
 from govreports.transform.reference import reference
 
@@ -120,18 +121,13 @@ def batched(items: list, size: int) -> Iterator[list]:
         yield items[i : i + size]
 
 
-def process_batch(
-    inputs: list[InputDoc], on_result: Callable[[DocumentResult], None] | None = None
-) -> list[DocumentResult]:
-    """Extract, transform and check a batch. Errors are recorded per document, never raised.
-    `on_result` hears of each document as it is done (progress)."""
+def process_batch(inputs: list[InputDoc], on_result: Callable[[DocumentResult], None] | None = None) -> BatchResults:
+    """Extract, transform and check a batch, in a forked child under the per-document memory and time
+    bounds (pipelines/isolate.py). Errors are recorded per document, never raised; the results carry the
+    batch's peak memory. `on_result` hears of each document as it is done (progress)."""
     release_memory()  # the previous batch's objects are freed by now: start from the base
-    results = []
-    for doc in inputs:
-        results.append(process_document(doc))
-        if on_result:
-            on_result(results[-1])
-    return results
+    parse = parse_isolated if isolation_on() else parse_in_process
+    return parse(inputs, on_result)
 
 
 def load_batch(results: list[DocumentResult], out_dir: Path) -> list[DocumentResult]:
@@ -159,6 +155,20 @@ class RunSummary:
     recovered: list[str] = field(default_factory=list)  # what was repaired after an interrupted run
     nothing_new: bool = False  # every input in the lake and validated, the warehouse current: no work was done
     compacted: str = ""  # what the automatic compaction did ('' when no partition passed the threshold)
+    batch_peaks: list[tuple[str, float]] = field(default_factory=list)  # (batch label, peak MB of its parser)
+
+    def note_peak(self, label: str, results: list[DocumentResult]) -> None:
+        """The batch's peak resident memory, when it came back with one (BatchResults)."""
+        peak = getattr(results, "peak_mb", 0.0)
+        if peak:
+            self.batch_peaks.append((label, peak))
+
+    def peak_text(self) -> str:
+        """`max 312 MB (batch 3-of-5)`, or '' when no batch was parsed."""
+        if not self.batch_peaks:
+            return ""
+        label, mb = max(self.batch_peaks, key=lambda p: p[1])
+        return f"max {mb:.0f} MB (batch {label}) over {len(self.batch_peaks)} batches"
 
     def add(self, written: list[DocumentResult]) -> None:
         self.written += len(written)
@@ -191,8 +201,12 @@ def ingest(
         summary.recovered = recover(out_dir)
         todo = skip_known(inputs, out_dir, summary)
         tally = Steps("ingest", len(todo), progress).start()
-        for batch in batched(todo, batch_size):
-            summary.add(load_batch(process_batch(batch, tally.document), out_dir))
+        n_batches = -(-len(todo) // batch_size)
+        for n, batch in enumerate(batched(todo, batch_size), 1):
+            results = process_batch(batch, tally.document)
+            summary.note_peak(f"{n}-of-{n_batches}", results)
+            summary.add(load_batch(results, out_dir))
+            del results
         finish(summary, out_dir)
     return summary
 

@@ -224,6 +224,9 @@ def ingest_markdown(summary: Any) -> str:
     failed = summary.by_status.get("failed", 0)
     row = (summary.inputs, summary.written, summary.skipped_known, failed)
     text = f"### Ingest into `{summary.out_dir}`\n\n" + markdown_table(INGEST_COLUMNS, [row])
+    peak = summary.peak_text() if hasattr(summary, "peak_text") else ""
+    if peak:
+        text += f"\n\npeak memory per batch: {peak}"
     reasons = [f"{source}: {error}" for source, error in summary.errors]
     return text + ("\n\n**Failed documents**\n\n" + reasons_list(reasons) if reasons else "")
 

@@ -96,6 +96,7 @@ def test_two_dask_workers_parse_every_batch_and_give_the_same_lake(
             result = runner.invoke(app, [*args, "--batch-size", "1"])
         assert result.exit_code == 0, result.output + "".join(traceback.format_exception(result.exception))
     assert "5 inputs: 5 written, 0 already in the lake" in result.output
+    assert " over 5 batches" in result.output  # each worker's parse came back with its peak memory
     ran_on = [task["worker"] for task in stream.data]
     assert len(ran_on) == len(SAMPLE_NAMES)  # one task per batch of one: parsing, and nothing else, on Dask
     assert set(ran_on) == workers  # both worker processes parsed

@@ -67,6 +67,20 @@ def base_document(doc: InputDoc, raw: bytes) -> dict:
     }
 
 
+def failed_result(doc: InputDoc, error: str) -> DocumentResult:
+    """The failed row of a document whose parse was stopped (over a resource bound, its process
+    killed): its id and size from its bytes, as process_document would have recorded them."""
+    try:
+        raw = doc.path.read_bytes()
+    except OSError:
+        raw = None
+    document = base_document(doc, raw or b"")
+    if raw is None:
+        document["doc_id"] = unreadable_id(str(doc.path))
+    document.update(status="failed", error=error)
+    return DocumentResult(document=document)
+
+
 def map_facts(ex: Extracted, found: DocumentFacts) -> list[Fact]:
     """Table cells first; rows the tables did not give are read from the text when possible."""
     if found.doc_type != "annual_report" or found.template is None:
@@ -102,6 +116,8 @@ def process_document(doc: InputDoc) -> DocumentResult:
         if mismatch:
             ex.warnings.insert(0, mismatch)
         return transform(document, ex, raw)
+    except MemoryError:  # over the per-document bound: the isolating worker records it (pipelines/isolate.py)
+        raise
     except RejectedInput as exc:  # a known kind of bad input: its message is the whole story
         document.update(status="failed", error="; ".join(filter(None, [mismatch, str(exc)])))
         return DocumentResult(document=document)
