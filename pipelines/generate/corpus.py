@@ -17,6 +17,7 @@ from pathlib import Path
 from govreports.pipelines.generate import (
     meta_variations,  # noqa: F401 - registers its variations
     non_reports,  # noqa: F401 - registers its variations
+    table_variations,  # noqa: F401 - registers its variations
 )
 from govreports.pipelines.generate.compose import EXTENSIONS, Plan, Report, compose
 from govreports.pipelines.generate.layout import Printing
@@ -241,6 +242,10 @@ MATRIX: list[tuple[str, str, dict]] = [
     *[(kind, fmt, {"variation": variation, **options}) for variation, kind, fmt, options in ANNEX_ROWS],
     # Documents about the reports, filed among them (non_reports.py): other, no facts
     *[("other", fmt, {"variation": variation}) for variation, fmt in NON_REPORT_ROWS],
+    # Section 四 with its 总计 cells left empty, the parts filled in (table_variations.py)
+    ("gov_2021", "html", {"variation": "s4_totals_blank"}),
+    ("gov_2019", "pdf", {"variation": "s4_totals_blank", "printing": P(blank_style="dash")}),
+    ("gov_2021", "docx", {"variation": "s4_totals_blank"}),
 ]
 FIRST_YEAR = {
     "gov_2021": (2021, 4),

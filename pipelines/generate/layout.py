@@ -32,6 +32,7 @@ class Cell:
     kind: str = "count"  # count | signed | decimal | amount (how a run-together reader may read it)
     glued: bool = False  # crawler text: printed with no space after the value cell before it
     unit: str | None = None  # money unit the number is printed in when not the key's spec unit ('元')
+    unfilled: bool = False  # a total left blank though its parts are not 0: expected null, not 0
 
 
 @dataclass
