@@ -15,6 +15,8 @@ OCR'd documents) turns the fact it becomes into value None, flag `unreadable`, r
 
 from __future__ import annotations
 
+import math
+import os
 import re
 import statistics
 from dataclasses import dataclass, field
@@ -35,6 +37,11 @@ if TYPE_CHECKING:  # OpenCV loads only when a scan is read
 TABLE_DPI = 200  # measured on the samples: lowest correct digit confidence 0.94 at 200 dpi, 0.77 at 150
 TEXT_DPI = 150  # pages without a ruled table: prose and titles read well at this resolution
 PROBE_DPI = 72  # the cheap first look: orientation, skew, rulings
+# Text detection stays at the page's resolution: run at 150 dpi on table pages (boxes read from the 200 dpi
+# image) it gave crops whose lone digits read at lower confidence (0.55-0.78 instead of >= 0.85, gen010).
+REC_MIN_WIDTH = 160  # px every crop is padded to: at 48 px lone digits read at lower confidence (bench/RESULTS.md)
+RAPIDOCR_REC_WIDTH = 320  # what RapidOCR pads every recognition batch to
+REC_BATCH_WIDTH = 1000  # pixels of padded width per recognition call: larger batches ran slower (bench/RESULTS.md)
 UPSIDE_DOWN_SAMPLE = 40  # text lines whose direction is checked per page
 DASH_READINGS = {"一", "ー", "_", "－", "-", "一一", "——"}  # how OCR reads a printed '—' alone in a cell
 # Readings of a lone mark that could be a dash or a numeral: never a value, never dropped.
@@ -75,7 +82,8 @@ def engine():
     """The OCR engine, loaded once per process (loading the models takes a while)."""
     from rapidocr_onnxruntime import RapidOCR
 
-    return RapidOCR(text_score=0.0)  # keep every box: low confidence is judged here, not dropped
+    # keep every box (low confidence is judged here, not dropped); one onnxruntime thread per core
+    return RapidOCR(text_score=0.0, intra_op_num_threads=os.cpu_count() or 1)
 
 
 def engine_name() -> str:
@@ -119,14 +127,11 @@ def read_page(page) -> PageScan:
     probe = scan_grid.rotate(probe, turned)
     skew = scan_grid.skew_angle(probe)
     tables = bool(scan_grid.find_grids(scan_grid.rotate(probe, skew)))
-    image = scan_grid.rotate(scan_grid.rotate(render_gray(page, TABLE_DPI if tables else TEXT_DPI), turned), skew)
-    boxes = ocr_boxes(image)
-    if boxes is None:  # the text lines read upside down: the page is turned by a half turn more
-        turned += 180
-        image = scan_grid.rotate(image, 180)
-        boxes = ocr_boxes(image) or []
+    dpi = TABLE_DPI if tables else TEXT_DPI
+    image = scan_grid.rotate(scan_grid.rotate(render_gray(page, dpi), turned), skew)
+    image, boxes, flipped = ocr_boxes(image)
     grids = scan_grid.find_grids(image) if tables else []
-    return PageScan(boxes + unboxed_cells(image, grids, boxes), grids, tables, turned % 360, skew)
+    return PageScan(boxes + unboxed_cells(image, grids, boxes), grids, tables, (turned + 180 * flipped) % 360, skew)
 
 
 def unboxed_cells(gray, grids: list[Grid], boxes: list[Box]) -> list[Box]:
@@ -148,7 +153,7 @@ def unboxed_cells(gray, grids: list[Grid], boxes: list[Box]) -> list[Box]:
     if marks:
         tight = [scan_grid.ink_box(mask, r) for r in marks]
         crops = [gray[t.y0 : t.y1, t.x0 : t.x1] for t in tight]
-        read, _ = engine().text_rec([np.stack([c] * 3, axis=-1) for c in crops])
+        read = recognize([np.stack([c] * 3, axis=-1) for c in crops])
         for r, (text, conf) in zip(marks, read, strict=True):
             text = clean(text)
             out.append(Box(r.x0, r.y0, r.x1, r.y1, text or "?", float(conf) if text else 0.0))
@@ -167,25 +172,75 @@ def is_sideways(gray) -> bool:
     return int((heights > 1.5 * widths).sum()) > int((widths > 1.5 * heights).sum())
 
 
-def ocr_boxes(gray) -> list[Box] | None:
-    """Detect, check the direction of, and read the text lines; None when most read upside down."""
+def ocr_boxes(gray) -> tuple[np.ndarray, list[Box], bool]:
+    """Detect, check the direction of, and read the text lines. A page whose lines read upside
+    down is turned by a half turn, its boxes with it (no second detection); returns the image
+    the boxes are on, the boxes and whether it was turned."""
     e = engine()
     image = np.stack([gray] * 3, axis=-1)
     found, _ = e.text_det(image)
     if found is None or len(found) == 0:
-        return []
+        return gray, [], False
     found = e.sorted_boxes(found)
     crops = e.get_crop_img_list(image, found)
-    # the direction of long lines only: a lone digit or dash reads the same either way up
+    flipped = reads_upside_down(crops)
+    if flipped:
+        height, width = gray.shape
+        gray, image = np.ascontiguousarray(gray[::-1, ::-1]), np.ascontiguousarray(image[::-1, ::-1])
+        # a half turn maps each corner to the opposite one: roll the corners to keep top-left first
+        found = e.sorted_boxes(np.array([np.roll([width - 1, height - 1] - b, 2, axis=0) for b in found], np.float32))
+        crops = e.get_crop_img_list(image, found)
+    read = recognize(crops)
+    return gray, [box_of(p.tolist(), text, conf) for p, (text, conf) in zip(found, read, strict=True)], flipped
+
+
+def reads_upside_down(crops: list[np.ndarray]) -> bool:
+    """The angle classifier on the long lines only: a lone digit or dash reads the same either way up."""
     long_lines = sorted((c for c in crops if c.shape[1] >= 2.5 * c.shape[0]), key=lambda c: -c.shape[1])
-    if long_lines:
-        _, directions, _ = e.text_cls([c.copy() for c in long_lines[:UPSIDE_DOWN_SAMPLE]])
-        flipped = sum(score for d, score in directions if d == "180")
-        upright = sum(score for d, score in directions if d != "180")
-        if flipped > upright:
-            return None
-    read, _ = e.text_rec(crops)
-    return [box_of(points.tolist(), text, conf) for points, (text, conf) in zip(found, read, strict=True)]
+    if not long_lines:
+        return False
+    _, directions, _ = engine().text_cls([c.copy() for c in long_lines[:UPSIDE_DOWN_SAMPLE]])
+    flipped = sum(score for d, score in directions if d == "180")
+    upright = sum(score for d, score in directions if d != "180")
+    return bool(flipped > upright)
+
+
+def recognize(crops: list[np.ndarray]) -> list[tuple[str, float]]:
+    """Text and confidence of each crop. Crops of similar width go in one onnxruntime call, each
+    batch padded only to its widest crop (RapidOCR pads every batch to at least 320 px, several
+    times the width of a lone number, and most crops of a table page are lone numbers) and
+    kept to about REC_BATCH_WIDTH pixels (a batch of long lines is slower than one at a time)."""
+    rec = engine().text_rec
+    height = rec.rec_image_shape[1]
+    widths = [max(REC_MIN_WIDTH, math.ceil(height * c.shape[1] / c.shape[0])) for c in crops]
+    out: list[tuple[str, float]] = [("", 0.0)] * len(crops)
+    for batch in width_batches(widths, REC_BATCH_WIDTH):
+        images = np.stack([rec.resize_norm_img(crops[i], widths[batch[-1]] / height) for i in batch])
+        for i, read in zip(batch, rec.postprocess_op(rec.session(images.astype(np.float32))[0]), strict=True):
+            out[i] = (read[0], float(read[1]))
+    # a narrow crop read unsure or as nothing is read again as RapidOCR reads it, padded to 320 px:
+    # narrow padding read a lone '1' as nothing (gen011 skewed) and some digits a little less sure
+    unsure = [
+        i
+        for i, (text, conf) in enumerate(out)
+        if widths[i] < RAPIDOCR_REC_WIDTH and (conf < MIN_DIGIT_CONFIDENCE or not text.strip())
+    ]
+    if unsure:
+        again, _ = rec([crops[i] for i in unsure])
+        for i, read in zip(unsure, again, strict=True):
+            out[i] = (read[0], float(read[1]))
+    return out
+
+
+def width_batches(widths: list[int], budget: int) -> list[list[int]]:
+    """Indices by increasing width, cut into batches whose size × widest width stays within budget."""
+    batches: list[list[int]] = []
+    for i in sorted(range(len(widths)), key=lambda i: widths[i]):
+        if batches and (len(batches[-1]) + 1) * widths[i] <= budget:
+            batches[-1].append(i)
+        else:
+            batches.append([i])
+    return batches
 
 
 def box_of(points: list[list[float]], text: str, confidence: float) -> Box:

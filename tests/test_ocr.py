@@ -191,6 +191,32 @@ def test_ocr_of_a_clean_scan_reads_the_expected_values(scanned: dict[str, Docume
     assert None not in printed_pages and printed_pages <= set(range(1, doc["page_count"] + 1))
 
 
+@needs_engine
+def test_an_upside_down_table_page_is_detected_once_and_read_in_narrow_batches(monkeypatch) -> None:
+    """Speed (issue 14 item 4), counted, not timed: one text detection on the probe and one on
+    the page at full resolution (the half turn found afterwards turns the boxes, it does not
+    detect again), and recognition batches padded to their widest crop, not to RapidOCR's 320 px."""
+    import pypdfium2
+
+    e = ocr.engine()
+    detected, batch_widths = [], []
+    det, rec = e.text_det, e.text_rec.session
+    monkeypatch.setattr(e, "text_det", lambda image: detected.append(image.shape[:2]) or det(image))
+    monkeypatch.setattr(e.text_rec, "session", lambda batch: batch_widths.append(batch.shape[3]) or rec(batch))
+    raw = scan_of((SAMPLES / "gen010_gov_2021_2023.pdf").read_bytes(), pages=[1], turn=180)
+    pdf = pypdfium2.PdfDocument(raw)
+    try:
+        width, height = pdf[0].get_size()
+        scan = ocr.read_page(pdf[0])
+    finally:
+        pdf.close()
+    assert (scan.turned, scan.full_resolution, len(scan.grids)) == (180, True, 2)
+    assert {"行政许可", "575", "364"} <= {b.text for b in scan.boxes}
+    assert len(detected) == 2
+    assert detected[1] == (round(height * ocr.TABLE_DPI / 72), round(width * ocr.TABLE_DPI / 72))
+    assert min(batch_widths) < 320
+
+
 # -- identities may confirm an unsure reading, only when they fix it ------------------------------------
 
 
