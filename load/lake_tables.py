@@ -159,10 +159,10 @@ def stage_table(
         con.execute("DROP TABLE IF EXISTS _derived")
 
 
-def current_years(out_dir: Path, states: YearStates) -> set[int | None]:
-    """Years whose derived files were built from the state the lake has now (every table is written
-    with the same names, and document_choice has a row for every document, so its files answer)."""
-    have = {f.name for f in table_files(out_dir, "document_choice")}
+def current_years(have: set[str], states: YearStates) -> set[int | None]:
+    """Years whose derived files (`have`: document_choice's file names) were built from the state the
+    lake has now (every table is written with the same names, and document_choice has a row for every
+    document, so its files answer)."""
     return {y for y in states if state_file_name(y, states) in have}
 
 
@@ -185,10 +185,11 @@ def write_derived_tables(con: duckdb.DuckDBPyConnection, out_dir: Path) -> list[
     folders swapped in whole. A table whose folder is gone is computed for every year. Returns the
     years computed (none: nothing was written)."""
     states = year_states(con, out_dir)
-    fresh = current_years(out_dir, states)
+    have = {f.name for f in table_files(out_dir, "document_choice")}
+    fresh = current_years(have, states)
     lost = [t for t in DERIVED if states and not table_dir(out_dir, t).is_dir()]
     wanted = {state_file_name(y, states) for y in states}
-    if fresh == set(states) and not lost and {f.name for f in table_files(out_dir, "document_choice")} == wanted:
+    if fresh == set(states) and not lost and have == wanted:
         return []
     build = _build_id()
     staging = stage_tables_dir(out_dir, build)

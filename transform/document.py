@@ -98,10 +98,7 @@ def process_document(doc: InputDoc) -> DocumentResult:
     try:
         raw = doc.path.read_bytes()
     except OSError as exc:
-        document = base_document(doc, b"")
-        reason = exc.strerror or type(exc).__name__
-        document.update(doc_id=unreadable_id(str(doc.path)), status="failed", error=f"cannot read file: {reason}")
-        return DocumentResult(document=document)
+        return failed_result(doc, f"cannot read file: {exc.strerror or type(exc).__name__}")
     document = base_document(doc, raw)
     if document["format"] is None:
         document.update(status="failed", error=f"unsupported file type: {doc.path.suffix or '(none)'}")
