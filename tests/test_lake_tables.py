@@ -9,6 +9,7 @@ swap of the derived tables are real (a child process killed at a named step).
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -176,8 +177,20 @@ def from_polars(out: Path) -> dict:
     return dict(zip(frame["report_year"].to_list(), frame["applications_received"].to_list(), strict=True))
 
 
+def from_published(out: Path) -> dict:
+    """The release file a researcher is given (`govreports publish`): its own tables, no lake."""
+    from govreports.pipelines.publish import RELEASE_DB, publish
+
+    release = publish(out, Path(tempfile.mkdtemp(dir=out.parent)) / "release", pages=False)
+    con = duckdb.connect(str(release / RELEASE_DB), read_only=True)
+    try:
+        return dict(con.execute(BY_YEAR).fetchall())
+    finally:
+        con.close()
+
+
 WAYS = [from_view, from_duckdb_reports_parquet, from_duckdb_facts_parquet, from_pandas_reports, from_pandas_facts,
-        from_pyarrow, from_pyarrow_facts, from_polars, from_polars_facts]  # fmt: skip
+        from_pyarrow, from_pyarrow_facts, from_polars, from_polars_facts, from_published]  # fmt: skip
 
 
 def assert_one_national_total(out: Path, expected_total: int) -> None:
@@ -201,7 +214,8 @@ def samples_lake(tmp_path_factory) -> Path:
 
 def test_national_total_is_one_number_every_way_on_the_samples(samples_lake: Path):
     """Four readers (DuckDB, pandas, polars, pyarrow) on the lake tables themselves (documents, facts,
-    document_choice), on a lake holding documents with no year, and on lake/reports, give one number."""
+    document_choice), on a lake holding documents with no year, on lake/reports, and the published
+    release's DuckDB file give one number."""
     undated = pd.read_parquet(lake_dir(samples_lake) / "documents", columns=["report_year"])["report_year"]
     assert undated.isna().sum() == 12
     assert_one_national_total(samples_lake, 13110)
