@@ -47,6 +47,9 @@ def test_nightly_deployment_defaults_to_two_am_shanghai(tmp_path: Path) -> None:
     assert deployment.parameters == {"sources": ["pingtan"], "out": str(tmp_path.resolve()), "min_interval": None}
 
 
+RETRYABLE_STATUS = {429, 502, 503}  # the codes Prefect's client always retries (prefect.client.base)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -62,6 +65,7 @@ def prefect_env(home: Path, api_url: str) -> dict[str, str]:
         PREFECT_LOGGING_LEVEL="WARNING",
         PREFECT_RUNNER_POLL_FREQUENCY="2",
         PREFECT_SERVER_UI_ENABLED="false",
+        PREFECT_SERVER_DATABASE_TIMEOUT="30",  # statement timeout (default 10 s): the suite loads both cores
         PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS="1",  # a held run asks again after 1 s (default 30)
         NO_PROXY="127.0.0.1,127.0.0.2,localhost",
     )
@@ -174,8 +178,14 @@ def served(
         stop(proc)
 
 
-def post(api_url: str, path: str, body: dict | None = None) -> list | dict:
-    response = httpx.post(f"{api_url}/{path}", json=body or {}, timeout=10)
+def post(api_url: str, path: str, body: dict | None = None, attempts: int = 6) -> list | dict:
+    """POST as Prefect's own client does: the server answers 503 for errors a client can retry on (its
+    SQLite busy under the full suite's load), and those are retried with backoff (0.5, 1, 2, 4, 8 s)."""
+    for attempt in range(attempts):
+        response = httpx.post(f"{api_url}/{path}", json=body or {}, timeout=10)
+        if response.status_code not in RETRYABLE_STATUS or attempt == attempts - 1:
+            break
+        time.sleep(0.5 * 2**attempt)
     response.raise_for_status()
     return response.json()
 
