@@ -17,13 +17,22 @@ suite (`checks`), the warning and info ones in `<frame>_findings` (`checks_findi
 marks a suite failed when any of its expectations fails, whatever its `severity` (severity only
 filters notification actions), so findings about the sources kept beside the integrity rules
 would mark the integrity suite `Failed` on clean data.
+
+A findings rule gates its suite only above its tolerance (data/reference/tolerances.csv, first
+matching pattern wins): the share of a chunk's rows in its scope it may flag, and at least
+`min_rows` of them (one odd report in a small run is not a reader regression), given to GX as
+`mostly`. Below it the suite succeeds and Data Docs still list the flagged rows; a rule with
+tolerance 1 only reports. Integrity rules have none.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import fnmatch
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 import great_expectations.expectations as gxe
 import pandas as pd
@@ -33,7 +42,7 @@ from govreports.expectations.frames import FIRST_REPORT_YEAR, LABEL_COLUMNS, SEC
 from govreports.expectations.plausibility import plausibility_rules
 from govreports.extract import FORMAT_OF_SUFFIX
 from govreports.transform.model import allowed
-from govreports.transform.reference import TEMPLATES, reference
+from govreports.transform.reference import REFERENCE_DIR, TEMPLATES, reference
 
 FORMATS = sorted(set(FORMAT_OF_SUFFIX.values()))
 DOC_TYPES = ("annual_report", "other")
@@ -61,6 +70,39 @@ INDEX_COLUMNS = {
 }
 CRITICAL, WARNING, INFO = "critical", "warning", "info"
 FINDINGS_SUFFIX = "_findings"
+TOLERANCES_CSV = REFERENCE_DIR / "tolerances.csv"
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """The share of a validation chunk's rows a findings rule may flag before its suite fails."""
+
+    pattern: str
+    max_share: float
+    min_rows: int
+    why: str
+
+
+@cache
+def tolerances() -> tuple[Tolerance, ...]:
+    with TOLERANCES_CSV.open(encoding="utf-8") as fh:
+        rows = csv.DictReader(fh)
+        found = tuple(Tolerance(r["pattern"], float(r["max_share"]), int(r["min_rows"]), r["why"]) for r in rows)
+    if bad := [t.pattern for t in found if not 0 <= t.max_share <= 1]:
+        raise ValueError(f"tolerances.csv: max_share outside 0..1 for {bad}")
+    return found
+
+
+def max_share(rule: str, severity: str, in_scope: int | None = None) -> float:
+    """The share of `in_scope` rows (when known) the rule may flag: 0 for integrity rules and for
+    findings rules no pattern matches."""
+    if severity == CRITICAL:
+        return 0.0
+    tolerance = next((t for t in tolerances() if fnmatch.fnmatchcase(rule, t.pattern)), None)
+    if tolerance is None:
+        return 0.0
+    floor = tolerance.min_rows / in_scope if in_scope else 0.0
+    return min(1.0, max(tolerance.max_share, floor))
 
 
 @dataclass(frozen=True)
@@ -71,11 +113,17 @@ class Rule:
     severity: str
     reason: str
     expectation: gxe.Expectation
+    in_scope: int | None = None  # rows of the frame the rule checks, where the rule knows them
+
+    @property
+    def max_share(self) -> float:
+        return max_share(self.name, self.severity, self.in_scope)
 
     def configured(self) -> gxe.Expectation:
         exp = self.expectation
-        exp.meta = {"rule": self.name, "reason": self.reason}
+        exp.meta = {"rule": self.name, "reason": self.reason, "max_share": self.max_share}
         exp.severity = self.severity
+        exp.mostly = 1 - self.max_share
         return exp
 
 
@@ -105,7 +153,8 @@ def template_year_pairs() -> list[tuple[str, int]]:
     ]
 
 
-def document_rules() -> list[Rule]:
+def document_rules(frame: pd.DataFrame | None = None) -> list[Rule]:
+    n = None if frame is None else len(frame)
     ok_annual = (Column("doc_type") == "annual_report") & (Column("status") == "ok")
     return [
         Rule("doc_id_present", CRITICAL, "document without doc_id", gxe.ExpectColumnValuesToNotBeNull(column="doc_id")),
@@ -170,12 +219,14 @@ def document_rules() -> list[Rule]:
                 value_pairs_set=template_year_pairs(),
                 ignore_row_if="either_value_is_missing",
             ),
+            in_scope=n,
         ),
         Rule(
             "annual_report_has_template",
             WARNING,
             "annual report parsed without a template",
             gxe.ExpectColumnValuesToNotBeNull(column="template", row_condition=ok_annual),
+            in_scope=n,  # all documents, not only the parsed annual reports: the floor errs low
         ),
         Rule(
             "published_after_report_year",
@@ -184,6 +235,7 @@ def document_rules() -> list[Rule]:
             gxe.ExpectColumnPairValuesAToBeGreaterThanB(
                 column_A="published_year", column_B="report_year", ignore_row_if="either_value_is_missing"
             ),
+            in_scope=n,
         ),
         Rule(
             "n_facts_non_negative",
@@ -273,7 +325,7 @@ def known_identities() -> list[str]:
     return sorted({i.id for i in reference().identities} | set(SPEC_ONLY_IDENTITIES))
 
 
-def identity_rule(identity: str, op: str | None, level: str) -> Rule:
+def identity_rule(identity: str, op: str | None, level: str, in_scope: int | None = None) -> Rule:
     """residual = sum(lhs) − sum(rhs), computed in transform: 0 for ==, ≤ 0 for <=."""
     only = Column("identity") == identity
     severity = INFO if level == "heuristic" else WARNING
@@ -286,7 +338,8 @@ def identity_rule(identity: str, op: str | None, level: str) -> Rule:
     else:
         exp = gxe.ExpectColumnValuesToBeInSet(column="passed", value_set=[True], row_condition=only)
         words = "check failed"
-    return Rule(f"identity_holds:{identity}", severity, f"{identity}: {words} (the source's own numbers)", exp)
+    reason = f"{identity}: {words} (the source's own numbers)"
+    return Rule(f"identity_holds:{identity}", severity, reason, exp, in_scope)
 
 
 def check_rules(checks: pd.DataFrame) -> list[Rule]:
@@ -317,7 +370,10 @@ def check_rules(checks: pd.DataFrame) -> list[Rule]:
         if isinstance(row.identity, str)
     }
     wanted = {ident: spec[ident] for ident in spec} | present
-    rules += [identity_rule(ident, op, level) for ident, (op, level) in sorted(wanted.items())]
+    instances = checks["identity"].value_counts()
+    rules += [
+        identity_rule(ident, op, level, int(instances.get(ident, 0))) for ident, (op, level) in sorted(wanted.items())
+    ]
     return rules
 
 
@@ -390,7 +446,7 @@ def cross_doc_rules(frame: pd.DataFrame, suite: str) -> list[Rule]:
 
 CROSS_DOC_SUITES = ("x_carry_over", "report_deadlines", "plausibility")
 SUITE_RULES: dict[str, Callable[[pd.DataFrame], list[Rule]]] = {
-    "documents": lambda frame: document_rules(),
+    "documents": document_rules,
     "facts": lambda frame: fact_rules(),
     "checks": check_rules,
     **{f"wide_{s}": (lambda frame, s=s: wide_rules(frame, s)) for s in SECTIONS},

@@ -56,10 +56,11 @@ class SuiteLine:
     rules: int
     critical: int
     findings: int
+    over_tolerance: int = 0
 
     @property
     def status(self) -> str:
-        if self.critical:
+        if self.critical or self.over_tolerance:
             return "fail"
         return "findings" if self.findings else "pass"
 
@@ -78,7 +79,8 @@ def suite_lines(
             continue
         mine = [f for f in failures if f.suite == suite]
         critical = sum(f.severity == CRITICAL for f in mine)
-        lines.append(SuiteLine(suite, n, rules_per_suite.get(suite, 0), critical, len(mine) - critical))
+        over = sum(f.severity != CRITICAL and not f.within_tolerance for f in mine)
+        lines.append(SuiteLine(suite, n, rules_per_suite.get(suite, 0), critical, len(mine) - critical, over))
     return lines
 
 
@@ -106,6 +108,17 @@ def _row_html(row: dict) -> str:
     )
 
 
+def _tolerance_words(failure) -> str:
+    """Where a findings rule stands against its tolerance (suites.tolerances)."""
+    if failure.severity == CRITICAL or not failure.checked:
+        return ""
+    share = f"{len(failure.rows)} of {failure.checked} ({failure.share:.1%})"
+    if failure.max_share >= 1:
+        return f"; {share}, reported, not gated"
+    verdict = "within" if failure.within_tolerance else "OVER"
+    return f"; {share}, {verdict} the tolerance of {failure.max_share:.0%} per chunk"
+
+
 def _failure_html(failure) -> str:
     rows = failure.rows[:MAX_ROWS_SHOWN]
     more = len(failure.rows) - len(rows)
@@ -113,7 +126,7 @@ def _failure_html(failure) -> str:
         f'<section class="{escape(failure.severity)}">',
         f"<h3>{escape(SEVERITY_WORDS.get(failure.severity, failure.severity))} · "
         f"<code>{escape(failure.suite)}</code> · <code>{escape(failure.rule)}</code></h3>",
-        f"<p>{escape(failure.reason)} — {len(failure.rows)} row(s)</p>",
+        f"<p>{escape(failure.reason)} — {len(failure.rows)} row(s){escape(_tolerance_words(failure))}</p>",
     ]
     if rows:
         parts.append("<table><tr><th>文件 document</th><th>where</th><th>查看 explain</th></tr>")
@@ -148,11 +161,17 @@ def render_summary(
     """The whole page as one HTML string."""
     ordered = sorted(failures, key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.suite, f.rule))
     critical = sum(line.critical for line in lines)
+    over = sum(line.over_tolerance for line in lines)
     verdict = (
         '<p class="fail">有严重问题：critical rules failed; the rows are in the quarantine.</p>'
         if critical
         else '<p class="pass">完整性检查全部通过：every integrity (critical) rule passed.</p>'
     )
+    if over:
+        verdict += (
+            f'<p class="fail">发现过多：{over} findings rule(s) flag more rows than their tolerance '
+            "(data/reference/tolerances.csv): look at the reader before the sources.</p>"
+        )
     findings = "\n".join(_failure_html(f) for f in ordered) or "<p>没有发现 no findings.</p>"
     return f"""<!DOCTYPE html>
 <html lang="zh-CN">
@@ -169,7 +188,8 @@ Full results: <a href="index.html">Data Docs</a> (needs network for its styling)
 {verdict}
 <h2>套件 suites</h2>
 <p class="muted">critical rules must pass; findings (warning, info) are about the sources — their own totals,
-late publication — and are kept, never rejected.</p>
+late publication — and are kept, never rejected; a findings rule fails its suite only when it flags more rows
+than its tolerance.</p>
 {_suite_table(lines)}
 <h2>发现 findings ({len(ordered)} rule(s))</h2>
 {findings}

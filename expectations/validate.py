@@ -59,6 +59,14 @@ class Failure:
     expectation: str
     rows: list[dict] = field(default_factory=list)
     observed: object = None
+    # a findings rule's flagged rows within its tolerance (suites.tolerances): listed, the suite succeeds
+    within_tolerance: bool = False
+    checked: int = 0
+    max_share: float = 0.0
+
+    @property
+    def share(self) -> float:
+        return len(self.rows) / self.checked if self.checked else 0.0
 
 
 @dataclass
@@ -82,6 +90,8 @@ class Outcome:
                 continue
             known.rows += f.rows
             known.observed = known.observed if known.observed is not None else f.observed
+            known.checked += f.checked
+            known.within_tolerance = known.within_tolerance and f.within_tolerance  # each chunk is gated
         self.failures = list(merged.values())
         self.result_ids += chunk.result_ids
         for suite, n in chunk.rules_per_suite.items():
@@ -141,7 +151,15 @@ def _failure(suite: str, rules: dict[str, Rule], result) -> Failure:
         expectation=result.expectation_config.type,
         rows=list(details.get("unexpected_index_list") or []),
         observed=details.get("observed_value"),
+        within_tolerance=bool(result.success),
+        checked=int(details.get("element_count") or 0),
+        max_share=rule.max_share,
     )
+
+
+def _flagged(result) -> bool:
+    """A failed expectation, or one that succeeded within its tolerance but flagged rows."""
+    return not result.success or bool((result.result or {}).get("unexpected_count"))
 
 
 def validate_frame(context, suite: str, frame: pd.DataFrame, run_id: RunIdentifier) -> tuple[list[Failure], list, int]:
@@ -180,7 +198,7 @@ def validate_frame(context, suite: str, frame: pd.DataFrame, run_id: RunIdentifi
     failures = []
     for result in outcome.run_results.values():
         _raise_on_rule_errors(suite, result)
-        failures += [_failure(suite, rules, r) for r in result.results if not r.success]
+        failures += [_failure(suite, rules, r) for r in result.results if _flagged(r)]
     return failures, list(outcome.run_results), len(rules)
 
 

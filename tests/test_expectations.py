@@ -372,3 +372,55 @@ def test_a_frame_runs_its_integrity_and_findings_rules_as_two_gx_suites_and_reti
     severities = {s.name: {e.severity for e in s.expectations} for s in context.suites.all()}
     assert all(found == {"critical"} for name, found in severities.items() if not name.endswith("_findings"))
     assert all("critical" not in found for name, found in severities.items() if name.endswith("_findings"))
+
+
+def checks_of_one_identity(instances: int, failing: int) -> pd.DataFrame:
+    """`instances` documents' S3_COLUMN_TOTAL, the first `failing` of them off by one."""
+    return pd.DataFrame(
+        {
+            "doc_id": [f"{i:064x}" for i in range(instances)],
+            "identity": "S3_COLUMN_TOTAL",
+            "scope": "total",
+            "keys": "s3.r_total.total,s3.r_total.natural",
+            "level": "official",
+            "residual": [1.0 if i < failing else 0.0 for i in range(instances)],
+            "passed": [i >= failing for i in range(instances)],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("instances", "failing", "within"),
+    [(30, 2, True), (30, 5, False), (5, 2, True), (5, 3, False)],
+    ids=["2-of-30", "5-of-30", "2-of-5", "3-of-5"],
+)
+def test_a_findings_rule_fails_its_suite_only_above_its_tolerance(tmp_path, instances, failing, within):
+    """identity_holds:* may flag 10 % of a chunk's instances, and always 2 (tolerances.csv); within it the
+    suite succeeds and the rows are still listed, above it the suite fails."""
+    import json
+
+    context = gx_validate.open_context(tmp_path)
+    outcome = gx_validate.validate_frames({"checks": checks_of_one_identity(instances, failing)}, context)
+    [failure] = outcome.failures
+    assert (failure.rule, len(failure.rows), failure.checked, failure.within_tolerance) == (
+        "identity_holds:S3_COLUMN_TOTAL",
+        failing,
+        instances,
+        within,
+    )
+    assert failure.max_share == max(0.1, 2 / instances)
+    stored = {
+        (d := json.loads(p.read_text()))["suite_name"]: d["success"]
+        for p in (tmp_path / "gx" / "uncommitted" / "validations").rglob("*.json")
+    }
+    assert stored == {"checks": True, "checks_findings": within}
+
+
+def test_integrity_rules_have_no_tolerance_and_an_unmatched_findings_rule_none():
+    from govreports.expectations.suites import CRITICAL, WARNING, max_share
+
+    assert max_share("identity_holds:S3_COLUMN_TOTAL", CRITICAL, 5) == 0.0
+    assert max_share("key_known", CRITICAL) == 0.0
+    assert max_share("flags_known", WARNING, 5) == 0.0
+    assert max_share("no_such_rule", WARNING, 5) == 0.0
+    assert max_share("plausible:P_JUMP", WARNING) == 1.0
