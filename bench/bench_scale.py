@@ -1,6 +1,6 @@
 """National scale: a synthetic lake of N documents, compacted, the warehouse built, the README queries timed.
 
-    .venv/bin/python bench/bench_scale.py [--docs 10000 100000] [--repeat 5] [--out DIR] [--batch 2000]
+    .venv/bin/python bench/bench_scale.py [--docs 10000 100000] [--repeat 5] [--out DIR] [--batch 2000] [--nightly 500]
     .venv/bin/python bench/bench_scale.py --docs 1000000        # a million (about an hour of writing)
 
 The seed is an ingest of data/samples (transform only, nothing written): each synthetic document
@@ -9,7 +9,9 @@ real distributions of keys, values, methods and failing checks), under a new doc
 synthetic agency that reports every year the samples cover; one document in DUPLICATE_EVERY is
 sent twice (a second copy as text), so the choice of primary copies has work to do. The documents
 go through the project's own writer (load.lake.write_batch: staging, manifest, publish) in batches
-of --batch, then load.compact.compact and load.warehouse.build_warehouse run as an ingest would.
+of --batch, then load.compact.compact and load.warehouse.build_warehouse run as an ingest would; then
+a nightly batch of --nightly new reports of the newest year is written and the warehouse built again
+(the derived tables are kept per year: only the touched year is computed).
 
 Times (median of --repeat runs, each on an open warehouse connection, after one warm-up) the
 README's analyst queries: national totals by year from `reports`, one agency's history by
@@ -111,6 +113,13 @@ def write_lake(out: Path, seeds: dict[int, list[DocumentResult]], n_docs: int, b
     return written
 
 
+def nightly_batch(out: Path, seeds: dict[int, list[DocumentResult]], n_docs: int, size: int) -> int:
+    """A night's new reports: `size` new agencies' reports of the newest year, one write_batch."""
+    year, rng = max(seeds), random.Random(-n_docs)
+    docs = [synthetic(rng.choice(seeds[year]), 2 * n_docs + j, agency_name(n_docs + j)) for j in range(size)]
+    return len(write_batch(docs, out, reference().known_keys()))
+
+
 def timed(fn: Callable[[], object]) -> tuple[float, object]:
     start = time.perf_counter()
     result = fn()
@@ -136,12 +145,16 @@ def files_in_lake(out: Path) -> int:
     return sum(1 for f in lake_dir(out).rglob("*.parquet") if f.relative_to(lake_dir(out)).parts[0][0] not in "_.")
 
 
-def run_one(out: Path, seeds: dict[int, list[DocumentResult]], n_docs: int, batch: int, repeat: int) -> dict:
+def run_one(
+    out: Path, seeds: dict[int, list[DocumentResult]], n_docs: int, batch: int, repeat: int, nightly: int
+) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     t_write, written = timed(lambda: write_lake(out, seeds, n_docs, batch))
     t_compact, _ = timed(lambda: compact(out))
     t_build, _ = timed(lambda: build_warehouse(out))
     t_rebuild, _ = timed(lambda: build_warehouse(out))
+    t_night_write, _ = timed(lambda: nightly_batch(out, seeds, n_docs, nightly))
+    t_night_build, _ = timed(lambda: build_warehouse(out))
     with connect(out) as con:
         facts = con.execute("SELECT count(*) FROM facts").fetchone()[0]
     size = sum(f.stat().st_size for f in lake_dir(out).rglob("*.parquet"))
@@ -154,6 +167,8 @@ def run_one(out: Path, seeds: dict[int, list[DocumentResult]], n_docs: int, batc
         "compact": f"{t_compact:.1f} s",
         "warehouse build (first)": f"{t_build:.1f} s",
         "warehouse build (again, nothing new)": f"{t_rebuild:.1f} s",
+        f"nightly batch of {nightly} new {max(seeds)} reports: write": f"{t_night_write:.1f} s",
+        f"nightly batch of {nightly} new {max(seeds)} reports: warehouse build": f"{t_night_build:.1f} s",
         **{
             f"{q} (median of {repeat})": f"{t * 1000:,.0f} ms ({rows} rows)"
             for q, (t, rows) in time_queries(out, repeat).items()
@@ -166,6 +181,7 @@ def main() -> None:
     parser.add_argument("--docs", type=int, nargs="+", default=[10_000, 100_000], help="lake sizes (documents)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--batch", type=int, default=2_000, help="documents per write_batch")
+    parser.add_argument("--nightly", type=int, default=500, help="documents of the nightly batch added last")
     parser.add_argument("--out", type=Path, help="keep each lake and warehouse in OUT/<N>/")
     args = parser.parse_args()
     t_seed, seeds = timed(seed_results)
@@ -174,7 +190,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.docs:
             out = (args.out or Path(tmp)) / str(n)
-            columns[n] = run_one(out, seeds, n, args.batch, args.repeat)
+            columns[n] = run_one(out, seeds, n, args.batch, args.repeat, args.nightly)
             print(f"  {n:,} documents done", file=sys.stderr)
             if not args.out:
                 shutil.rmtree(out, ignore_errors=True)
