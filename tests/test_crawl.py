@@ -22,6 +22,7 @@ from govreports.load.warehouse import open_database, warehouse_path
 from govreports.pipelines.crawl.run import CrawlRun, crawl_and_ingest, format_status_table
 from govreports.pipelines.crawl.sites import SiteSpec, generic_spec, with_politeness
 from govreports.pipelines.ingest import ingest
+from govreports.pipelines.progress import Progress
 from govreports.transform.model import InputDoc
 from tests.portal import COLUMN, EXPECTED_MAIN_PATHS, REPORT_BODIES, Portal, Seen, county_portal
 
@@ -52,13 +53,15 @@ class Crawl:
     requests: list[Seen]
     digest: dict[str, str]
     documents: list[tuple]
+    progress: list[Progress]
 
 
 def crawl_once(portal: Portal, out: Path) -> Crawl:
     portal.clear()
-    run = crawl_and_ingest([fast(generic_spec(portal.listing_url))], out)
+    events: list[Progress] = []
+    run = crawl_and_ingest([fast(generic_spec(portal.listing_url))], out, events.append)
     docs = query(out, "SELECT doc_id, source, file_name, format, encoding, n_facts FROM documents ORDER BY doc_id")
-    return Crawl(run=run, requests=portal.requests(), digest=tree_digest(out), documents=docs)
+    return Crawl(run=run, requests=portal.requests(), digest=tree_digest(out), documents=docs, progress=events)
 
 
 @pytest.fixture(scope="module")
@@ -103,6 +106,25 @@ def test_fetches_exactly_the_reachable_files(first: Crawl) -> None:
     assert [s for s in first.requests if s.host == "other"] == []
     assert not any(p.startswith("/private/") for p in main)
     assert COLUMN + "202312/t20231205_69001.html" not in main  # a notice about reports, not a report
+
+
+def test_progress_counts_each_report_link_of_the_source_then_the_sources_then_the_documents(
+    first: Crawl, portal: Portal
+) -> None:
+    stages: dict[tuple[str, str], list[tuple[int, int, int]]] = {}
+    for e in first.progress:
+        stages.setdefault((e.stage, e.unit), []).append((e.done, e.total, e.failed))
+    source = f"crawl {portal.listing_url}"  # a URL given as the source is its name
+    assert list(stages) == [("crawl", "sources"), (source, "reports"), ("ingest", "documents")]
+    assert stages[("crawl", "sources")] == [(0, 1, 0), (1, 1, 0)]
+    # every report link followed, one at a time (two in flight: the failures may land in either order)
+    reports = stages[(source, "reports")]
+    assert [(done, total) for done, total, _ in reports] == [(n, 8) for n in range(9)]
+    [crawl] = first.run.crawls
+    assert len(crawl.reports) == 8
+    assert reports[-1][2] == sum(bool(r.errors) for r in crawl.reports) == 2
+    assert [e.stage for e in first.progress][:2] == ["crawl", source]  # the sources' bar starts first
+    assert stages[("ingest", "documents")][-1] == (9, 9, 0)
 
 
 def test_every_reachable_report_is_ingested_with_its_url(first: Crawl, portal: Portal) -> None:

@@ -31,6 +31,7 @@ from govreports.pipelines.crawl.discover import (
 )
 from govreports.pipelines.crawl.fetch import PoliteClient, RateLimiter, Response, now_utc
 from govreports.pipelines.crawl.sites import SiteSpec
+from govreports.pipelines.progress import ProgressCallback, Steps, no_progress
 from govreports.transform.model import InputDoc
 
 PARSED_SUFFIXES = set(FORMAT_OF_SUFFIX)  # what the spine ingests; other bodies are archived only
@@ -93,9 +94,16 @@ class SiteCrawl:
 
 
 class SiteCrawler:
-    def __init__(self, spec: SiteSpec, archive: Archive, limiter: RateLimiter | None = None) -> None:
+    def __init__(
+        self,
+        spec: SiteSpec,
+        archive: Archive,
+        limiter: RateLimiter | None = None,
+        progress: ProgressCallback = no_progress,
+    ) -> None:
         self.spec = spec
         self.archive = archive
+        self.progress = progress
         self.client = PoliteClient(spec.allowed_hosts, spec.politeness, on_robots=self.keep, limiter=limiter)
         self.result = SiteCrawl(source=spec.name)
 
@@ -178,8 +186,16 @@ class SiteCrawler:
                 else:
                     wanted.append(verdict)
             wanted = self._capped_reports(wanted)
+            # a source at 1 request/s is minutes of report pages: its own bar, a unit per report link
+            steps = Steps(f"crawl {self.spec.name}", len(wanted), self.progress, unit="reports").start()
+
+            def crawl_counted(verdict: Verdict) -> Report | None:
+                report = self.crawl_report(verdict)
+                steps.advance(failed=int(report is not None and bool(report.errors)))
+                return report
+
             with ThreadPoolExecutor(max_workers=max(1, self.spec.politeness.max_per_host)) as pool:
-                self.result.reports = [r for r in pool.map(self.crawl_report, wanted) if r is not None]
+                self.result.reports = [r for r in pool.map(crawl_counted, wanted) if r is not None]
         finally:
             self.result.requests = self.client.requests
             self.result.seconds = time.monotonic() - started
@@ -273,5 +289,8 @@ class SiteCrawler:
         return report
 
 
-def crawl_site(spec: SiteSpec, out_dir: Path, limiter: RateLimiter | None = None) -> SiteCrawl:
-    return SiteCrawler(spec, Archive(out_dir), limiter).crawl()
+def crawl_site(
+    spec: SiteSpec, out_dir: Path, limiter: RateLimiter | None = None, progress: ProgressCallback = no_progress
+) -> SiteCrawl:
+    """`progress` hears of each report link of the source crawled (failed: an error on it)."""
+    return SiteCrawler(spec, Archive(out_dir), limiter, progress).crawl()

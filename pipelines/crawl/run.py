@@ -105,10 +105,12 @@ def resolve_sources(sources: list[str] | None, **politeness: float | int) -> tup
     return specs, failed
 
 
-def crawl_one(spec: SiteSpec, out_dir: Path, limiter: RateLimiter | None = None) -> SiteCrawl:
+def crawl_one(
+    spec: SiteSpec, out_dir: Path, limiter: RateLimiter | None = None, progress: ProgressCallback = no_progress
+) -> SiteCrawl:
     """Crawl a source; any error ends up in the result, never raised."""
     try:
-        return crawl_site(spec, out_dir, limiter)
+        return crawl_site(spec, out_dir, limiter, progress)
     except Exception as exc:  # one broken source must not stop the others
         return SiteCrawl(source=spec.name, errors=[(spec.start_urls[0], f"crawl failed: {type(exc).__name__}: {exc}")])
 
@@ -165,13 +167,14 @@ def ingest_crawls(
 
 
 def crawl_and_ingest(specs: list[SiteSpec], out_dir: Path, progress: ProgressCallback = no_progress) -> CrawlRun:
-    """`progress` hears of each source crawled (failed: no listing page), then of each document ingested."""
+    """`progress` hears of each report link of a source (`crawl <source>`), of each source crawled
+    (failed: no listing page), then of each document ingested."""
     out_dir = Path(out_dir)
     limiter = RateLimiter()  # shared, so two sources on one host share its rate
     steps = Steps("crawl", len(specs), progress, unit="sources").start()
     crawls = []
     for spec in specs:
-        crawls.append(crawl_one(spec, out_dir, limiter))
+        crawls.append(crawl_one(spec, out_dir, limiter, progress))
         steps.advance(failed=int(crawls[-1].listing_pages == 0))
     summary = ingest_crawls(crawls, out_dir, progress)
     written = set(summary.written_ids) if summary else set()
