@@ -153,8 +153,8 @@ def template_year_pairs() -> list[tuple[str, int]]:
     ]
 
 
-def document_rules(frame: pd.DataFrame | None = None) -> list[Rule]:
-    n = None if frame is None else len(frame)
+def document_rules(frame: pd.DataFrame) -> list[Rule]:
+    n = len(frame)
     ok_annual = (Column("doc_type") == "annual_report") & (Column("status") == "ok")
     return [
         Rule("doc_id_present", CRITICAL, "document without doc_id", gxe.ExpectColumnValuesToNotBeNull(column="doc_id")),
